@@ -1,0 +1,228 @@
+"""The hot kernels of a day, as pure array functions.
+
+Each works on *seller ties*: the ties ``viewer -> seller`` whose target is
+a reseller, the only ties that carry ads. Arrays are aligned on those ties
+(``st_*``) and indexed per person or per seller where noted. ``xp`` is the
+array module (numpy or cupy) and ``draws`` a :class:`sim.backend.Draws`.
+None loops in Python over people or ties.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.ties import IN_GROUP, MUTED, REMOVED, REPORTED
+
+__all__ = ["Exposure", "fill_feeds", "Reactions", "react", "purchase_probability",
+           "ration", "ragged_positions", "find_ties"]
+
+
+@dataclass
+class Exposure:
+    """What each seller tie carried today (arrays aligned on seller ties)."""
+
+    moments: Any  #: ads seen in Moments
+    group: Any  #: ads seen in the seller's group
+    direct: Any  #: ads reaching a muted viewer by direct message or group
+    lifestyle: Any  #: lifestyle posts seen
+    items_seen: float  #: feed items read, all people
+    ordinary_seen: float  #: friends' ordinary posts read
+    crowded_out: float  #: friends' ordinary posts not read for lack of attention
+    ads_in_feed: float  #: ads read in Moments
+
+
+def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any, st_flags: Any,
+               ads: Any, life: Any, group_ads: Any, attention: Any, ordinary_load: Any,
+               p_read_group: float, p_direct: float) -> Exposure:
+    """Step 2: fill feeds and count what each seller tie carries.
+
+    Each person who opens Moments reads up to ``attention`` items of the
+    posts of friends not muted or removed: friends' ordinary posts
+    (``ordinary_load``, expected per day) compete with sellers' ads and
+    lifestyle posts for that attention (F9), so each item is read with
+    probability ``min(1, attention / load)``. Group ads reach members whatever
+    their Moments settings, and a muted seller still reaches the viewer by
+    direct message or a shared group with probability ``p_direct`` per ad
+    (MODEL.md step 4).
+
+    Parameters
+    ----------
+    opened : bool array (n,)
+        Who opens Moments today.
+    st_viewer, st_slot, st_flags : arrays aligned on seller ties
+        Viewer id, seller slot, and tie flags.
+    ads, life, group_ads : int arrays (n_sellers,)
+        Today's posts of each seller.
+    attention, ordinary_load : float arrays (n,)
+    p_read_group, p_direct : float
+
+    Returns
+    -------
+    Exposure
+    """
+    n = opened.shape[0]
+    removed = (st_flags & REMOVED) != 0
+    muted = (st_flags & MUTED) != 0
+    open_tie = opened[st_viewer]
+    visible = open_tie & ~removed & ~muted
+    ads_t = ads[st_slot] * visible
+    life_t = life[st_slot] * visible
+    load = ordinary_load + xp.bincount(st_viewer, weights=(ads_t + life_t).astype(xp.float32),
+                                       minlength=n).astype(xp.float32)
+    share = xp.where(load > 0, xp.minimum(xp.float32(1), attention / xp.maximum(load, 1e-9)), 0)
+    share = share * opened
+    s_tie = share[st_viewer]
+    k_m = draws.binomial(ads_t, s_tie)
+    k_l = draws.binomial(life_t, s_tie)
+    in_group = ((st_flags & IN_GROUP) != 0) & ~removed
+    k_g = draws.binomial(group_ads[st_slot] * in_group, p_read_group)
+    dm_ok = muted & ~removed & ~in_group
+    k_d = draws.binomial(ads[st_slot] * dm_ok, p_direct)
+    read_ordinary = ordinary_load * share
+    items = float((xp.minimum(load, attention) * opened).sum())
+    ordinary_seen = float(read_ordinary.sum())
+    crowded = float((ordinary_load * opened - read_ordinary).sum())
+    return Exposure(k_m, k_g, k_d, k_l, items, ordinary_seen, crowded, float(k_m.sum()))
+
+
+@dataclass
+class Reactions:
+    """Step 4 decisions, as masks aligned on seller ties."""
+
+    mute: Any
+    block: Any
+    report: Any
+
+
+def react(xp: Any, draws: Any, *, annoyance: Any, st_flags: Any, kind: Any, mute_thr: Any,
+          block_thr: Any, report_thr: Any, escalation: float, p_report: float) -> Reactions:
+    """Step 4: act on annoyance by tolerance type (F8).
+
+    A muter (kind 1) or a tolerant person (kind 0, thresholds already
+    raised) mutes once annoyance reaches the mute threshold; a blocker
+    (kind 2) blocks or unfriends at the block threshold; a muter escalates to
+    a block at ``escalation`` times it. Anyone over the report threshold
+    reports with probability ``p_report`` a day, once per tie.
+
+    Parameters
+    ----------
+    annoyance, st_flags : arrays aligned on seller ties
+    kind, mute_thr, block_thr, report_thr : arrays aligned on seller ties
+        The viewer's type and thresholds.
+
+    Returns
+    -------
+    Reactions
+    """
+    alive = (st_flags & REMOVED) == 0
+    muted = (st_flags & MUTED) != 0
+    block = alive & (((kind == 2) & (annoyance >= block_thr))
+                     | ((kind == 1) & (annoyance >= block_thr * escalation)))
+    mute = alive & ~muted & ~block & (kind != 2) & (annoyance >= mute_thr)
+    over = alive & ((st_flags & REPORTED) == 0) & (annoyance >= report_thr)
+    report = over & (draws.random(over.shape[0]) < p_report)
+    return Reactions(mute, block, report)
+
+
+def purchase_probability(xp: Any, *, trust: Any, need: Any, appeal: Any, price: Any,
+                         annoyance: Any, exposures: Any, p_base: float, reference_price: float,
+                         elasticity: float, fatigue: float) -> Any:
+    """Step 3: probability of at least one purchase intent from ``exposures`` ads.
+
+    One ad converts with ``p = p_base * trust * need * appeal *
+    (reference_price / price)**elasticity * exp(-fatigue * annoyance)``,
+    clipped to [0, 1]; ``k`` ads give ``1 - (1 - p)**k``.
+    """
+    p = (p_base * trust * need * appeal * (reference_price / price) ** elasticity
+         * xp.exp(-fatigue * annoyance))
+    p = xp.clip(p, 0.0, 1.0)
+    return 1.0 - (1.0 - p) ** exposures
+
+
+def ration(xp: Any, draws: Any, group: Any, amount: Any, capacity: Any) -> Any:
+    """Accept requests group by group, in random order, while capacity lasts.
+
+    Parameters
+    ----------
+    group : int array (m,)
+        Group (seller or buyer) of each request.
+    amount : array (m,)
+        Size of each request.
+    capacity : array indexed by group
+        What each group can serve.
+
+    Returns
+    -------
+    bool array (m,)
+        Requests accepted: a request is accepted when the running total of
+        its group, in random order, stays within capacity.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sim.backend import Draws
+    >>> d = Draws(np, np.random.default_rng(0))
+    >>> ok = ration(np, d, np.array([0, 0, 0]), np.array([1, 1, 1]), np.array([2]))
+    >>> int(ok.sum())
+    2
+    """
+    m = group.shape[0]
+    if m == 0:
+        return xp.zeros(0, dtype=bool)
+    order = xp.lexsort(xp.stack([draws.random(m), group]))
+    g = group[order]
+    a = amount[order]
+    csum = xp.cumsum(a)
+    first = xp.searchsorted(g, g, side="left")
+    before = xp.where(first > 0, csum[first - 1], 0)
+    running = csum - before
+    ok_sorted = running <= capacity[g]
+    ok = xp.zeros(m, dtype=bool)
+    ok[order] = ok_sorted
+    return ok
+
+
+def ragged_positions(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of all ties of ``rows`` in a CSR, and which row each came from.
+
+    Returns
+    -------
+    pos : int64 array
+        Concatenated ``indptr[r]:indptr[r+1]`` ranges.
+    owner : int64 array
+        Index into ``rows`` of each position.
+    """
+    starts = indptr[rows]
+    lens = indptr[rows + 1] - starts
+    total = int(lens.sum())
+    owner = np.repeat(np.arange(rows.shape[0]), lens)
+    offsets = np.cumsum(lens) - lens
+    pos = np.arange(total, dtype=np.int64) - np.repeat(offsets, lens) + np.repeat(starts, lens)
+    return pos, owner
+
+
+def find_ties(indptr: np.ndarray, indices: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Positions of ties ``i[k] -> j[k]`` in a CSR with sorted rows; -1 where absent.
+
+    Notes
+    -----
+    A vectorised bisection inside each row: O(m log max_degree) for m pairs.
+    """
+    lo = indptr[i].astype(np.int64)
+    hi = indptr[i + 1].astype(np.int64)
+    end = hi.copy()
+    while True:
+        active = lo < hi
+        if not active.any():
+            break
+        mid = (lo + hi) // 2
+        mid_c = np.minimum(mid, indices.shape[0] - 1)
+        less = active & (indices[mid_c] < j)
+        lo = np.where(less, mid + 1, lo)
+        hi = np.where(active & ~less, mid, hi)
+    found = lo < end
+    found[found] = indices[lo[found]] == j[found]
+    return np.where(found, lo, -1)

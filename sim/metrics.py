@@ -1,0 +1,63 @@
+"""What every run reports each day (MODEL.md "What every run reports").
+
+``METRICS`` maps each per-day column to its meaning; the model fills a
+fresh :func:`new_day` dict each step and Mesa's DataCollector records it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["METRICS", "new_day"]
+
+METRICS: dict[str, str] = {
+    "ads_posted": "ads posted by resellers in Moments (after the platform's cap)",
+    "openers": "people who opened Moments",
+    "ads_seen": "ads seen, all channels",
+    "ads_seen_moments": "ads read in Moments feeds",
+    "ads_seen_group": "ads read in groups",
+    "ads_seen_direct": "ads reaching people who muted the seller (direct messages, groups)",
+    "feed_items_seen": "feed items read in Moments",
+    "ad_share_of_feed": "share of feed items read that are ads",
+    "ordinary_seen": "friends' ordinary posts read",
+    "ordinary_crowded_out": "friends' ordinary posts not read for lack of attention (F9)",
+    "mutes": "ties muted",
+    "blocks": "friendships ended by block or unfriend",
+    "blocks_resellers": "of which, of a reseller",
+    "blocks_others": "of which, of someone else (background churn)",
+    "reports": "reports filed",
+    "bans": "accounts banned",
+    "purchases": "orders placed and paid",
+    "units_sold": "items sold to people",
+    "payment_failures": "purchase intents that failed at payment (F17)",
+    "conversion": "orders per ad seen",
+    "gmv": "gross merchandise value, all channels (RMB)",
+    "gmv_moments": "GMV from Moments ads (RMB)",
+    "gmv_groups": "GMV from group ads and direct messages (RMB)",
+    "gmv_push": "GMV from public-account pushes (RMB)",
+    "gmv_resellers": "GMV of resellers (RMB)",
+    "order_value_mean": "mean value of a reseller order (RMB)",
+    "buyer_trust_mean": "mean trust of buyers in the reseller they bought from",
+    "mean_trust_resellers": "mean trust on ties toward resellers (alive)",
+    "mean_trust_friends": "mean trust over all alive ties",
+    "mean_trust_merchants": "mean follower trust in merchants",
+    "counterfeits_delivered": "counterfeit items delivered",
+    "word_of_mouth_warnings": "friends warned by cheated buyers (F16)",
+    "resellers_active": "resellers active",
+    "resellers_quit": "resellers who quit",
+    "resellers_banned": "resellers banned",
+    "share_resellers_losing": "share of resellers (ever) with negative profit",
+    "unsold_inventory": "items in resellers' stock",
+    "recruits": "new resellers today",
+    "quits": "resellers quitting today",
+    "wholesale_units": "items bought upstream today",
+    "pushes_sent": "public-account pushes delivered",
+    "push_opens": "pushes opened",
+    "unfollows": "followers lost by merchants",
+    "followers": "merchants' followers",
+    "largest_component_share": "share of people in the largest connected component",
+    "mean_degree": "mean friends per person in the remaining graph",
+}
+
+
+def new_day() -> dict[str, float]:
+    """A zeroed record for one day."""
+    return dict.fromkeys(METRICS, 0.0)

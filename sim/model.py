@@ -1,0 +1,735 @@
+"""The social-commerce model: one step is one day.
+
+The daily schedule (MODEL.md), one method a phase:
+
+1. ``_plan``          sellers plan (Mesa agents, random order): posts, restock, pitches
+2. ``_fill_feeds``    feeds fill: friends' posts compete with ads for attention (F9)
+3. ``_react_to_ads``  annoyance rises, lifestyle posts build trust, purchase intents form
+4. ``_relationships`` mutes, blocks/unfriends and reports by tolerance type (F8, F12)
+5. ``_settle_orders`` payment (F17), stock, genuine or counterfeit (F16), trust, word of mouth
+6. ``_moderate``      the platform bans over its report threshold (F12)
+7. ``_settle_money``  fixed costs, recruits join with starter stock, loss-makers quit (F19)
+8. ``datacollector.collect``
+
+Resellers and merchants are Mesa agents; the population and every tie are
+arrays (:mod:`agents.population`, :mod:`sim.ties`), stepped with NumPy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from mesa.agent import AgentSet
+from scipy.sparse.csgraph import connected_components
+
+from agents.merchants import Merchant
+from agents.population import ROLE_RESELLER, Population, UserView
+from agents.resellers import ACTIVE, BANNED, QUIT, STATUS_NAMES, Reseller, SellerTable
+from agents.strategies import PostingStrategy, builtin_strategies
+from sim import kernels
+from sim.backend import Draws, get_xp
+from sim.graph import FriendGraph, build_graph
+from sim.metrics import METRICS, new_day
+from sim.params import Scenario
+from sim.platform import ModerationPolicy, make_policy
+from sim.rng import STREAMS, stream
+from sim.scenario import load_scenario, validate, with_overrides
+from sim.ties import BLOCKER, IN_GROUP, MUTED, REMOVED, REPORTED, TieState
+
+__all__ = ["SocialCommerceModel"]
+
+
+class SocialCommerceModel(mesa.Model):
+    """Social commerce on a friend graph.
+
+    Parameters
+    ----------
+    params : Scenario, mapping or path, optional
+        The scenario (default: all declared defaults).
+    graph : networkx.Graph or FriendGraph, optional
+        A friend graph to use instead of the scenario's generator.
+    seed : int, optional
+        Root seed; overrides ``run.seed``.
+    policy : ModerationPolicy, optional
+        Platform policy; default from ``platform.policy``.
+    strategies : mapping of str to PostingStrategy, optional
+        Extra or replacement strategies; the initial resellers draw from the
+        keys ``flooder``, ``mixer``, ``curated`` by the scenario's shares, and
+        any other key in ``strategy_shares``.
+    strategy_shares : mapping of str to float, optional
+        Shares of the initial resellers by strategy name (default: the
+        scenario's ``resellers.share_*``).
+    overrides : mapping, optional
+        Dotted-key overrides, e.g. ``{"graph.n_people": 2000}``.
+
+    Examples
+    --------
+    >>> m = SocialCommerceModel(overrides={"graph.n_people": 300, "graph.mean_degree": 10,
+    ...                                    "run.days": 5})
+    >>> _ = m.run()
+    >>> m.metrics()["ads_posted"].shape
+    (5,)
+    """
+
+    def __init__(self, params: Scenario | Mapping[str, Any] | str | Path | None = None, *,
+                 graph: nx.Graph | FriendGraph | None = None, seed: int | None = None,
+                 policy: ModerationPolicy | None = None,
+                 strategies: Mapping[str, PostingStrategy] | None = None,
+                 strategy_shares: Mapping[str, float] | None = None,
+                 overrides: Mapping[str, Any] | None = None) -> None:
+        if params is None:
+            params = Scenario()
+        elif isinstance(params, str | Path):
+            params = load_scenario(params)
+        else:
+            params = validate(params)
+        if overrides:
+            params = with_overrides(params, overrides)
+        if seed is not None:
+            params = with_overrides(params, {"run.seed": int(seed)})
+        self.params: Scenario = params
+        self.seed = params.run.seed
+        super().__init__(rng=int(stream(self.seed, "mesa").integers(2**31)))
+        self.rngs = {name: stream(self.seed, name) for name in STREAMS}
+        self.xp = get_xp(params.run.backend)
+        self.draws = Draws(self.xp, self.rngs["feed"])
+        self.day = 0
+
+        # friend graph and tie state
+        if graph is None:
+            self.graph = build_graph(params.graph, self.rngs["graph"])
+        elif isinstance(graph, FriendGraph):
+            self.graph = graph
+        else:
+            self.graph = FriendGraph.from_networkx(graph)
+        g = self.graph
+        strong = self._draw_strong_ties(params.graph.strong_tie_share)
+        self.ties = TieState.initial(self.xp, strong, params.trust.trust_strong,
+                                     params.trust.trust_weak)
+        self.alive_ties = g.n_ties
+        self.people = Population.create(g.n, params.users, g.indptr, g.indices,
+                                        self.rngs["population"], self.xp)
+        self.policy = policy or make_policy(params.platform)
+        self.strategies: dict[str, PostingStrategy] = dict(builtin_strategies(params.strategies))
+        if strategies:
+            self.strategies.update(strategies)
+        r = params.resellers
+        self.strategy_shares = dict(strategy_shares or {
+            "flooder": r.share_flooder, "mixer": r.share_mixer, "curated": r.share_curated})
+        self._check_shares()
+
+        # sellers
+        self.sellers = SellerTable()
+        self.reseller_list: list[Reseller] = []
+        self.pending_recruits: dict[int, Reseller] = {}
+        self.external_supply = 0
+        self.st_tie = np.zeros(0, np.int64)
+        self.st_viewer = np.zeros(0, np.int32)
+        self.st_slot = np.zeros(0, np.int32)
+        self.today: dict[str, float] = new_day()
+        self._create_merchants()
+        self._create_initial_resellers()
+        self._create_groups()
+        self._lcc_share = self._largest_component_share()
+        self._trust_friends = self._mean_trust_friend_ties()
+
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: (lambda m, k=name: m.today[k]) for name in METRICS})
+
+    # ------------------------------------------------------------------ set-up
+    def _check_shares(self) -> None:
+        unknown = set(self.strategy_shares) - set(self.strategies)
+        if unknown:
+            raise ValueError(f"strategy_shares names unknown strategies {sorted(unknown)}; "
+                             f"known: {sorted(self.strategies)}")
+        total = sum(self.strategy_shares.values())
+        if any(v < 0 for v in self.strategy_shares.values()) or abs(total - 1) > 1e-6:
+            raise ValueError(f"strategy_shares = {self.strategy_shares} must be >= 0 and sum "
+                             f"to 1 (sum = {total:g})")
+
+    def _draw_strong_ties(self, share: float) -> np.ndarray:
+        g = self.graph
+        u = self.rngs["graph"].random(g.n_ties, dtype=np.float32) < share
+        src = g.src()
+        lower = src > g.indices
+        u[lower] = u[g.rev[lower]]
+        return u
+
+    def _create_merchants(self) -> None:
+        p = self.params
+        rng = self.rngs["merchants"]
+        self.merchant_list: list[Merchant] = []
+        n = self.graph.n
+        k = int(round(p.merchants.follower_share * n))
+        for i in range(p.merchants.n_merchants):
+            followers = rng.choice(n, size=k, replace=False) if k else np.zeros(0, np.int32)
+            cat = int(rng.integers(p.users.n_categories))
+            self.merchant_list.append(Merchant(self, i, cat, np.sort(followers)))
+
+    def _create_initial_resellers(self) -> None:
+        p = self.params
+        r = p.resellers
+        rng = self.rngs["sellers"]
+        n = self.graph.n
+        k = int(round(r.initial_share * n))
+        people = rng.choice(n, size=k, replace=False) if k else np.zeros(0, np.int64)
+        names = list(self.strategy_shares)
+        probs = np.array([self.strategy_shares[s] for s in names])
+        kinds = rng.choice(len(names), size=k, p=probs / probs.sum())
+        fake = rng.random(k) < r.counterfeit_share
+        for person, kind, is_fake in zip(people.tolist(), kinds.tolist(), fake.tolist(),
+                                         strict=True):
+            up = (self.merchant_list[int(rng.integers(len(self.merchant_list)))]
+                  if self.merchant_list else None)
+            cat = up.category if up is not None else int(rng.integers(p.users.n_categories))
+            q = r.quality_counterfeit if is_fake else r.quality_genuine
+            self._add_reseller(person, self.strategies[names[kind]], up, 1, cat,
+                               r.sell_price, r.level1_cost, q)
+        self._add_seller_ties([s.slot for s in self.reseller_list])
+
+    def _add_reseller(self, person: int, strategy: PostingStrategy, upstream: Any, level: int,
+                      category: int, price: float, cost: float, quality: float) -> Reseller:
+        agent = Reseller(self, person, strategy, upstream, level, category, price, cost, quality)
+        self.reseller_list.append(agent)
+        self.people.role[person] = ROLE_RESELLER
+        agent.buy_stock(self.params.resellers.starter_stock)
+        return agent
+
+    def _add_seller_ties(self, slots: list[int]) -> None:
+        if not slots:
+            return
+        g = self.graph
+        persons = self.sellers.cols["person"][np.asarray(slots)]
+        pos, owner = kernels.ragged_positions(g.indptr, persons)
+        self.st_tie = np.concatenate([self.st_tie, g.rev[pos].astype(np.int64)])
+        self.st_viewer = np.concatenate([self.st_viewer, g.indices[pos].astype(np.int32)])
+        self.st_slot = np.concatenate([self.st_slot, np.asarray(slots, np.int32)[owner]])
+
+    def _create_groups(self) -> None:
+        gp = self.params.groups
+        if gp.n_groups == 0 or not self.reseller_list:
+            return
+        rng = self.rngs["groups"]
+        owners = rng.choice(len(self.reseller_list), size=min(gp.n_groups,
+                                                              len(self.reseller_list)),
+                            replace=False)
+        g = self.graph
+        for o in owners.tolist():
+            agent = self.reseller_list[o]
+            self.sellers.cols["owns_group"][agent.slot] = 1
+            lo, hi = int(g.indptr[agent.person]), int(g.indptr[agent.person + 1])
+            size = min(hi - lo, gp.mean_size, gp.max_size - 1)
+            if size <= 0:
+                continue
+            members = lo + rng.choice(hi - lo, size=size, replace=False)
+            self.ties.flags[g.rev[members]] |= IN_GROUP
+
+    # --------------------------------------------------------------- the day
+    def step(self) -> None:
+        """Advance the model by one day (MODEL.md steps 1-8)."""
+        self.today = new_day()
+        self._plan()
+        exposure = self._fill_feeds()
+        intents = self._react_to_ads(exposure)
+        self._relationships()
+        self._settle_orders(intents)
+        self._push_channel()
+        self._moderate()
+        self._settle_money()
+        self._collect_state()
+        self.datacollector.collect(self)
+        self.day += 1
+
+    def run(self, days: int | None = None, progress: bool = False) -> SocialCommerceModel:
+        """Run ``days`` days (default ``run.days``), with an optional progress bar."""
+        days = self.params.run.days if days is None else int(days)
+        if days < 0:
+            raise ValueError(f"days = {days} must be >= 0")
+        from tqdm.auto import tqdm
+
+        for _ in tqdm(range(days), desc="days", unit="day", disable=not progress,
+                      mininterval=0.5):
+            self.step()
+        return self
+
+    # 1 ----------------------------------------------------------------------
+    def _plan(self) -> None:
+        if self.reseller_list:
+            self.agents_by_type[Reseller].shuffle_do("step")
+        for m in self.merchant_list:
+            m.step()
+        t = self.sellers.cols
+        n = self.sellers.size
+        t["ads_today"][:n] = self.policy.cap_posts(self, t["ads_today"][:n])
+        t["ads_total"][:n] += t["ads_today"][:n]
+        self.today["ads_posted"] = float(t["ads_today"][:n].sum())
+
+    # 2 ----------------------------------------------------------------------
+    def _fill_feeds(self) -> kernels.Exposure:
+        pop = self.people
+        n = self.graph.n
+        self.opened = self.draws.random(n) < pop.p_open
+        t = self.sellers
+        gp = self.params.groups
+        exp = kernels.fill_feeds(
+            self.xp, self.draws, opened=self.opened, st_viewer=self.st_viewer,
+            st_slot=self.st_slot, st_flags=self.ties.flags[self.st_tie], ads=t.ads_today,
+            life=t.life_today, group_ads=t.group_ads_today, attention=pop.attention,
+            ordinary_load=pop.ordinary_load, p_read_group=gp.p_read,
+            p_direct=gp.p_direct_reach)
+        d = self.today
+        d["openers"] = float(self.opened.sum())
+        d["ads_seen_moments"] = exp.ads_in_feed
+        d["ads_seen_group"] = float(exp.group.sum())
+        d["ads_seen_direct"] = float(exp.direct.sum())
+        d["ads_seen"] = d["ads_seen_moments"] + d["ads_seen_group"] + d["ads_seen_direct"]
+        d["feed_items_seen"] = exp.items_seen
+        d["ad_share_of_feed"] = exp.ads_in_feed / exp.items_seen if exp.items_seen else 0.0
+        d["ordinary_seen"] = exp.ordinary_seen
+        d["ordinary_crowded_out"] = exp.crowded_out
+        return exp
+
+    # 3 ----------------------------------------------------------------------
+    def _react_to_ads(self, exp: kernels.Exposure) -> dict[str, np.ndarray]:
+        p = self.params
+        ties = self.ties
+        st = self.st_tie
+        seen = exp.moments + exp.group + exp.direct
+        ties.cum_ads_seen[st] += seen.astype(np.uint32)
+        a = ties.annoyance[st] * np.float32(1 - p.users.annoyance_decay)
+        a += seen.astype(np.float32) * np.float32(p.users.annoyance_per_ad)
+        ties.annoyance[st] = a
+        life = exp.lifestyle > 0
+        if life.any():
+            e = st[life]
+            keep = (1 - p.trust.gain_lifestyle) ** exp.lifestyle[life]
+            ties.trust[e] = 1 - (1 - ties.trust[e]) * keep.astype(np.float32)
+        # purchase intents on ties that saw ads from an active seller in stock
+        t = self.sellers
+        slot = self.st_slot
+        cand = np.flatnonzero((seen > 0) & (t.status[slot] == ACTIVE) & (t.inventory[slot] > 0))
+        sl = slot[cand]
+        viewer = self.st_viewer[cand]
+        e = st[cand]
+        pp = p.purchase
+        prob = kernels.purchase_probability(
+            self.xp, trust=ties.trust[e], need=self.people.need[viewer, t.category[sl]],
+            appeal=t.appeal[sl], price=t.price[sl], annoyance=ties.annoyance[e],
+            exposures=seen[cand], p_base=pp.p_buy_base, reference_price=pp.reference_price,
+            elasticity=pp.price_elasticity, fatigue=pp.fatigue)
+        rng = self.rngs["purchases"]
+        intent = rng.random(cand.shape[0]) < prob
+        moments = rng.random(cand.shape[0]) * seen[cand] < exp.moments[cand]
+        return {"st": cand[intent], "moments": moments[intent]}
+
+    # 4 ----------------------------------------------------------------------
+    def _relationships(self) -> None:
+        p = self.params
+        ties = self.ties
+        pop = self.people
+        st = self.st_tie
+        v = self.st_viewer
+        flags = ties.flags[st]
+        r = kernels.react(self.xp, self.draws, annoyance=ties.annoyance[st], st_flags=flags,
+                          kind=pop.kind[v], mute_thr=pop.mute_thr[v], block_thr=pop.block_thr[v],
+                          report_thr=pop.report_thr[v], escalation=p.users.escalation_factor,
+                          p_report=p.users.p_report)
+        mutes = np.flatnonzero(r.mute)
+        if mutes.size:
+            e = st[mutes]
+            ties.flags[e] |= MUTED
+            seller_person = self.sellers.cols["person"][self.st_slot[mutes]]
+            np.subtract.at(pop.ordinary_load, v[mutes], pop.ordinary_rate[seller_person])
+            np.add.at(self.sellers.cols["mutes_received"], self.st_slot[mutes], 1)
+        self.today["mutes"] = float(mutes.size)
+        reports = np.flatnonzero(r.report)
+        ties.flags[st[reports]] |= REPORTED
+        self.reports_today = np.bincount(self.st_slot[reports], minlength=self.sellers.size)
+        self.today["reports"] = float(reports.size)
+        blocks = np.flatnonzero(r.block)
+        self._remove_ties(st[blocks])
+        np.add.at(self.sellers.cols["blocks_received"], self.st_slot[blocks], 1)
+        self.today["blocks_resellers"] = float(blocks.size)
+        self._background_churn()
+        self.today["blocks"] = self.today["blocks_resellers"] + self.today["blocks_others"]
+
+    def _remove_ties(self, e: np.ndarray) -> None:
+        """Block or unfriend along ties ``e`` (actor -> target): both sides lose the tie."""
+        if e.size == 0:
+            return
+        g = self.graph
+        ties = self.ties
+        pop = self.people
+        e = np.unique(e)
+        e = e[(ties.flags[e] & REMOVED) == 0]
+        r = g.rev[e]
+        actor = g.indices[r]
+        target = g.indices[e]
+        # the ordinary posts each side stops seeing (unless already muted)
+        vis = (ties.flags[e] & MUTED) == 0
+        np.subtract.at(pop.ordinary_load, actor[vis], pop.ordinary_rate[target[vis]])
+        vis_r = (ties.flags[r] & (MUTED | REMOVED)) == 0
+        np.subtract.at(pop.ordinary_load, target[vis_r], pop.ordinary_rate[actor[vis_r]])
+        ties.flags[e] |= REMOVED | BLOCKER
+        ties.flags[r] |= REMOVED
+        self.alive_ties -= int(e.size + np.count_nonzero(vis_r | ((ties.flags[r] & MUTED) != 0)))
+        self._removed_since_lcc = True
+
+    def _background_churn(self) -> None:
+        """Unfriending for reasons other than ads (LIT U1), at ``users.p_background_unfriend``."""
+        p = self.params.users.p_background_unfriend
+        self.today["blocks_others"] = 0.0
+        if p <= 0:
+            return
+        g = self.graph
+        rng = self.rngs["reactions"]
+        who = np.flatnonzero(rng.random(g.n) < p)
+        deg = g.degree[who]
+        who, deg = who[deg > 0], deg[deg > 0]
+        e = g.indptr[who] + (rng.random(who.size) * deg).astype(np.int64)
+        e = e[(self.ties.flags[e] & REMOVED) == 0]
+        target = g.indices[e]
+        to_seller = self.people.role[target] == ROLE_RESELLER
+        self.today["blocks_others"] = float(np.count_nonzero(~to_seller))
+        self.today["blocks_resellers"] += float(np.count_nonzero(to_seller))
+        self._remove_ties(e)
+
+    # 5 ----------------------------------------------------------------------
+    def _settle_orders(self, intents: dict[str, np.ndarray]) -> None:
+        p = self.params
+        rng = self.rngs["purchases"]
+        t = self.sellers
+        cols = t.cols
+        pop = self.people
+        ties = self.ties
+        d = self.today
+        cand = intents["st"]
+        fail = rng.random(cand.size) < p.purchase.p_payment_fail
+        d["payment_failures"] = float(fail.sum())
+        cand, moments = cand[~fail], intents["moments"][~fail]
+        e = self.st_tie[cand]
+        viewer = self.st_viewer[cand]
+        slot = self.st_slot[cand]
+        price = t.price[slot]
+        trust = ties.trust[e].astype(np.float64)
+        units = 1 + rng.poisson(p.purchase.trust_value_slope * trust**2)
+        units = np.minimum(units, np.floor(pop.budget[viewer] / price).astype(np.int64))
+        ok = units > 0
+        cand, moments, e, viewer, slot, price, units = (
+            x[ok] for x in (cand, moments, e, viewer, slot, price, units))
+        ok = kernels.ration(self.xp, self.draws, viewer, units * price, pop.budget)
+        cand, moments, e, viewer, slot, price, units = (
+            x[ok] for x in (cand, moments, e, viewer, slot, price, units))
+        ok = kernels.ration(self.xp, self.draws, slot, units, t.inventory)
+        cand, moments, e, viewer, slot, price, units = (
+            x[ok] for x in (cand, moments, e, viewer, slot, price, units))
+        value = units * price
+        np.subtract.at(pop.budget, viewer, value.astype(np.float32))
+        np.add.at(pop.spent, viewer, value.astype(np.float32))
+        np.add.at(pop.n_purchases, viewer, 1)
+        np.subtract.at(cols["inventory"], slot, units)
+        np.add.at(cols["cash"], slot, value)
+        np.add.at(cols["revenue"], slot, value)
+        np.add.at(cols["units_sold"], slot, units)
+        np.add.at(cols["orders"], slot, 1)
+        genuine = rng.binomial(units, t.quality[slot])
+        fake = units - genuine
+        np.add.at(cols["counterfeits_sold"], slot, fake)
+        cheated = fake > 0
+        np.add.at(pop.n_counterfeits, viewer, fake)
+        np.add.at(pop.lost_counterfeit, viewer, (fake * price).astype(np.float32))
+        tp = p.trust
+        tr = ties.trust[e]
+        ties.trust[e] = np.where(cheated, tr * np.float32(1 - tp.loss_counterfeit),
+                                 tr + np.float32(tp.gain_genuine) * (1 - tr))
+        self._word_of_mouth(viewer[cheated], cols["person"][slot[cheated]])
+        d["purchases"] = float(cand.size)
+        d["units_sold"] = float(units.sum())
+        d["counterfeits_delivered"] = float(fake.sum())
+        d["gmv_moments"] = float(value[moments].sum())
+        d["gmv_groups"] = float(value[~moments].sum())
+        d["gmv_resellers"] = d["gmv_moments"] + d["gmv_groups"]
+        d["order_value_mean"] = float(value.mean()) if value.size else 0.0
+        d["buyer_trust_mean"] = float(tr.mean()) if tr.size else float("nan")
+
+    def _word_of_mouth(self, buyers: np.ndarray, sellers: np.ndarray) -> None:
+        """A cheated buyer warns common friends, who lose trust in the seller (F16)."""
+        if buyers.size == 0:
+            return
+        g = self.graph
+        pos, owner = kernels.ragged_positions(g.indptr, buyers)
+        alive = (self.ties.flags[pos] & REMOVED) == 0
+        pos, owner = pos[alive], owner[alive]
+        friend = g.indices[pos]
+        target = sellers[owner]
+        warned = self.rngs["reactions"].random(pos.size) < self.params.trust.p_word_of_mouth
+        friend, target = friend[warned & (friend != target)], target[warned & (friend != target)]
+        e = kernels.find_ties(g.indptr, g.indices, friend.astype(np.int64), target)
+        e = e[e >= 0]
+        e = e[(self.ties.flags[e] & REMOVED) == 0]
+        self.ties.trust[e] *= np.float32(1 - self.params.trust.loss_word_of_mouth)
+        self.today["word_of_mouth_warnings"] = float(e.size)
+
+    def _push_channel(self) -> None:
+        """Public-account pushes: folded (F2), segmented or not (F18), unfollows."""
+        p = self.params
+        mp = p.merchants
+        pop = self.people
+        rng = self.rngs["merchants"]
+        d = self.today
+        for m in self.merchant_list:
+            k = m.pushes_today
+            m.f_annoyance *= np.float32(1 - p.users.annoyance_decay)
+            if k <= 0 or m.followers.size == 0:
+                continue
+            f = m.followers
+            need = pop.need[f, m.category]
+            target = m.following & ((need >= mp.segment_need) if mp.segmentation else True)
+            m.pushes_sent += k
+            d["pushes_sent"] += float(k * target.sum())
+            p_open = mp.p_open_push * self.policy.push_open_share(k) * pop.p_open[f]
+            opens = rng.binomial(k * target, np.clip(p_open, 0, 1))
+            d["push_opens"] += float(opens.sum())
+            m.f_annoyance += (np.float32(k * mp.annoyance_per_push) * (1 - need)
+                              * target).astype(np.float32)
+            scale = pop.block_thr[f] / np.float32(p.users.block_threshold)
+            leave = m.following & (m.f_annoyance >= mp.unfollow_threshold * scale)
+            m.following &= ~leave
+            m.unfollows += int(leave.sum())
+            d["unfollows"] += float(leave.sum())
+            prob = kernels.purchase_probability(
+                self.xp, trust=m.f_trust, need=need, appeal=1.0, price=m.price,
+                annoyance=m.f_annoyance, exposures=opens, p_base=p.purchase.p_buy_base,
+                reference_price=p.purchase.reference_price,
+                elasticity=p.purchase.price_elasticity, fatigue=p.purchase.fatigue)
+            buy = (rng.random(f.size) < prob) & (rng.random(f.size) >= p.purchase.p_payment_fail)
+            idx = np.flatnonzero(buy & (pop.budget[f] >= m.price))
+            units = 1 + rng.poisson(p.purchase.trust_value_slope * m.f_trust[idx] ** 2)
+            units = np.minimum(units, np.floor(pop.budget[f[idx]] / m.price).astype(np.int64))
+            value = units * m.price
+            np.subtract.at(pop.budget, f[idx], value.astype(np.float32))
+            np.add.at(pop.spent, f[idx], value.astype(np.float32))
+            np.add.at(pop.n_purchases, f[idx], 1)
+            genuine = rng.binomial(units, m.quality)
+            cheated = genuine < units
+            tr = m.f_trust[idx]
+            m.f_trust[idx] = np.where(cheated, tr * np.float32(1 - p.trust.loss_counterfeit),
+                                      tr + np.float32(p.trust.gain_genuine) * (1 - tr))
+            m.units_sold += int(units.sum())
+            m.orders += int(idx.size)
+            m.revenue += float(value.sum())
+            m.costs += float(units.sum() * m.unit_cost)
+            m.cash += float(value.sum() - units.sum() * m.unit_cost)
+            d["purchases"] += float(idx.size)
+            d["units_sold"] += float(units.sum())
+            d["counterfeits_delivered"] += float((units - genuine).sum())
+            d["gmv_push"] += float(value.sum())
+
+    # 6 ----------------------------------------------------------------------
+    def _moderate(self) -> None:
+        t = self.sellers
+        reports = getattr(self, "reports_today", np.zeros(t.size, np.int64))
+        if reports.shape[0] < t.size:
+            reports = np.pad(reports, (0, t.size - reports.shape[0]))
+        t.cols["reports"][: t.size] += reports
+        ban = self.policy.moderate(self, reports) & (t.status == ACTIVE)
+        slots = np.flatnonzero(ban)
+        t.cols["status"][slots] = BANNED
+        t.cols["left_day"][slots] = self.day
+        self.today["bans"] = float(slots.size)
+
+    # 7 ----------------------------------------------------------------------
+    def _settle_money(self) -> None:
+        p = self.params
+        t = self.sellers
+        cols = t.cols
+        n = t.size
+        active = cols["status"][:n] == ACTIVE
+        cost = p.resellers.fixed_cost_per_day * active
+        cols["cash"][:n] -= cost
+        cols["fixed_costs"][:n] += cost
+        # recruits join with starter stock bought from their upstream (F4)
+        new_slots = []
+        for person, up in sorted(self.pending_recruits.items()):
+            if self.people.role[person] != 0 or not up.active:
+                continue
+            ct = up.model.sellers.cols
+            agent = self._add_reseller(
+                person, up.strategy, up, int(ct["level"][up.slot]) + 1,
+                int(ct["category"][up.slot]), float(ct["price"][up.slot]),
+                float(ct["cost"][up.slot]) * (1 + p.resellers.markup_per_level),
+                float(ct["base_quality"][up.slot]))
+            ct["recruits"][up.slot] += 1
+            new_slots.append(agent.slot)
+        self.pending_recruits = {}
+        self._add_seller_ties(new_slots)
+        self.today["recruits"] = float(len(new_slots))
+        # loss-makers quit, keeping unsold stock (F19)
+        n = t.size
+        active = cols["status"][:n] == ACTIVE
+        losing = active & (cols["cash"][:n] < 0)
+        cols["days_in_loss"][:n] = np.where(losing, cols["days_in_loss"][:n] + 1, 0)
+        quit_ = active & (cols["days_in_loss"][:n] >= p.resellers.quit_after_loss_days)
+        cols["status"][:n][quit_] = QUIT
+        cols["left_day"][:n][quit_] = self.day
+        self.today["quits"] = float(quit_.sum())
+        pop = self.people
+        np.minimum(pop.budget + pop.budget_rate, pop.budget_cap, out=pop.budget)
+
+    def _collect_state(self) -> None:
+        d = self.today
+        t = self.sellers
+        status = t.status
+        d["resellers_active"] = float((status == ACTIVE).sum())
+        d["resellers_quit"] = float((status == QUIT).sum())
+        d["resellers_banned"] = float((status == BANNED).sum())
+        d["share_resellers_losing"] = float((t.cash < 0).mean()) if t.size else 0.0
+        d["unsold_inventory"] = float(t.inventory.sum())
+        d["conversion"] = d["purchases"] / d["ads_seen"] if d["ads_seen"] else 0.0
+        d["gmv"] = d["gmv_resellers"] + d["gmv_push"]
+        alive = (self.ties.flags[self.st_tie] & REMOVED) == 0
+        d["mean_trust_resellers"] = (float(self.ties.trust[self.st_tie[alive]].mean())
+                                     if alive.any() else float("nan"))
+        fol = [m.f_trust[m.following] for m in self.merchant_list]
+        fol = np.concatenate(fol) if fol else np.zeros(0)
+        d["mean_trust_merchants"] = float(fol.mean()) if fol.size else float("nan")
+        d["followers"] = float(sum(m.n_followers for m in self.merchant_list))
+        last = self.day == self.params.run.days - 1
+        if (self.day + 1) % self.params.run.lcc_every_days == 0 or last:
+            if getattr(self, "_removed_since_lcc", False):
+                self._lcc_share = self._largest_component_share()
+                self._trust_friends = self._mean_trust_friend_ties()
+                self._removed_since_lcc = False
+        d["mean_trust_friends"] = self._trust_friends
+        d["largest_component_share"] = self._lcc_share
+        d["mean_degree"] = self.alive_ties / self.graph.n
+
+    def _largest_component_share(self) -> float:
+        g = self.graph
+        alive = ((self.ties.flags & REMOVED) == 0).astype(np.int8)
+        a = sp.csr_matrix((alive, g.indices, g.indptr), shape=(g.n, g.n))
+        a.eliminate_zeros()
+        _, labels = connected_components(a, directed=False)
+        return float(np.bincount(labels).max() / g.n)
+
+    def _mean_trust_friend_ties(self) -> float:
+        alive = (self.ties.flags & REMOVED) == 0
+        return float(self.ties.trust[alive].mean()) if alive.any() else float("nan")
+
+    # --------------------------------------------------------------- access
+    @property
+    def resellers(self) -> AgentSet:
+        """All resellers ever (active, quit or banned), as a Mesa AgentSet."""
+        return AgentSet(self.reseller_list, random=self.random)
+
+    @property
+    def merchants(self) -> AgentSet:
+        """The merchants, as a Mesa AgentSet."""
+        return AgentSet(self.merchant_list, random=self.random)
+
+    def metrics(self) -> pd.DataFrame:
+        """Per-day metrics (Mesa's model-vars DataFrame), indexed by ``day``."""
+        df = self.datacollector.get_model_vars_dataframe()
+        df.index.name = "day"
+        return df
+
+    def friend_graph(self) -> nx.Graph:
+        """The friend graph as it is now (removed ties gone), with original labels."""
+        return self.graph.to_networkx(keep=(self.ties.flags & REMOVED) == 0)
+
+    def user(self, label: Any) -> UserView:
+        """A read-only view of one person, by original label."""
+        g = self.graph
+        i = g.index_of(label)
+        data = self.people.row(i)
+        lo, hi = int(g.indptr[i]), int(g.indptr[i + 1])
+        fl = self.ties.flags[lo:hi]
+        nb = g.indices[lo:hi]
+        data.update(
+            id=i, label=label,
+            friends=[g.label(int(j)) for j in nb[(fl & REMOVED) == 0]],
+            muted=[g.label(int(j)) for j in nb[(fl & MUTED) != 0]],
+            blocked=[g.label(int(j)) for j in nb[(fl & BLOCKER) != 0]],
+            trust={g.label(int(j)): float(x) for j, x in zip(nb, self.ties.trust[lo:hi],
+                                                             strict=True)},
+            annoyance={g.label(int(j)): float(x)
+                       for j, x in zip(nb, self.ties.annoyance[lo:hi], strict=True) if x > 0},
+            role="reseller" if data["role"] == ROLE_RESELLER else "person",
+        )
+        return UserView(data)
+
+    def reseller_of(self, label: Any) -> Reseller | None:
+        """The reseller agent of a person, or None."""
+        i = self.graph.index_of(label)
+        for r in self.reseller_list:
+            if r.person == i:
+                return r
+        return None
+
+    def seller_table(self) -> pd.DataFrame:
+        """One row per reseller and merchant: sales, profit, friends lost, reports."""
+        t = self.sellers
+        rows = pd.DataFrame({
+            "seller_id": [f"r{s}" for s in range(t.size)],
+            "type": "reseller",
+            "person": [self.graph.label(int(p)) for p in t.person],
+            "strategy": [r.strategy.name for r in self.reseller_list],
+            "level": t.level,
+            "upstream": [(f"r{r.upstream.slot}" if isinstance(r.upstream, Reseller) else
+                          (f"m{r.upstream.index}" if r.upstream is not None else ""))
+                         for r in self.reseller_list],
+            "status": [STATUS_NAMES[s] for s in t.status],
+            "joined_day": t.joined_day, "left_day": t.left_day,
+            "quality": t.quality, "price": t.price, "unit_cost": t.cost,
+            "ads_posted": t.ads_total, "orders": t.orders, "units_sold": t.units_sold,
+            "units_wholesaled": t.units_wholesaled, "revenue": t.revenue,
+            "costs": t.purchases_cost + t.fixed_costs, "profit": t.cash,
+            "inventory": t.inventory, "counterfeits_sold": t.counterfeits_sold,
+            "reports": t.reports, "mutes_received": t.mutes_received,
+            "friends_lost": t.blocks_received, "recruits": t.recruits,
+        })
+        merch = pd.DataFrame({
+            "seller_id": [f"m{m.index}" for m in self.merchant_list],
+            "type": "merchant",
+            "person": "",
+            "strategy": "public_account",
+            "level": 0, "upstream": "", "status": "active",
+            "joined_day": 0, "left_day": -1,
+            "quality": [m.quality for m in self.merchant_list],
+            "price": [m.price for m in self.merchant_list],
+            "unit_cost": [m.unit_cost for m in self.merchant_list],
+            "ads_posted": [m.pushes_sent for m in self.merchant_list],
+            "orders": [m.orders for m in self.merchant_list],
+            "units_sold": [m.units_sold for m in self.merchant_list],
+            "units_wholesaled": [m.units_wholesaled for m in self.merchant_list],
+            "revenue": [m.revenue for m in self.merchant_list],
+            "costs": [m.costs for m in self.merchant_list],
+            "profit": [m.cash for m in self.merchant_list],
+            "inventory": 0, "counterfeits_sold": 0, "reports": 0, "mutes_received": 0,
+            "friends_lost": [m.unfollows for m in self.merchant_list], "recruits": 0,
+        })
+        out = pd.concat([rows, merch], ignore_index=True) if len(merch) else rows
+        out["person"] = out["person"].astype(str)
+        return out
+
+    def people_table(self) -> pd.DataFrame:
+        """One row per person: type, role, purchases, spending, losses, friends lost."""
+        g = self.graph
+        pop = self.people
+        removed = (self.ties.flags & REMOVED) != 0
+        lost = np.add.reduceat(removed.astype(np.int64), g.indptr[:-1]) if g.n_ties else 0
+        lost = np.where(g.degree > 0, lost, 0)
+        labels = np.arange(g.n) if g.labels is None else np.asarray([str(x) for x in g.labels])
+        return pd.DataFrame({
+            "person": labels, "kind": pop.kind, "role": pop.role,
+            "degree_start": g.degree, "friends_lost": lost,
+            "purchases": pop.n_purchases, "spent": pop.spent,
+            "counterfeits": pop.n_counterfeits, "lost_to_counterfeits": pop.lost_counterfeit,
+        })

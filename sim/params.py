@@ -1,0 +1,471 @@
+"""Every parameter of the model, declared once: default, unit, valid range, source.
+
+A scenario is a :class:`Scenario`: one pydantic model per section, each field
+built with :func:`param`, which records the unit and the source (a SEED-FACTS
+id such as ``F8``, a LITERATURE.md entry such as ``LIT U4``, or
+``assumption``) in the JSON schema. The ODD document's parameter table, the
+sliders of the app and the sweep validator all read this one declaration.
+
+Validation is strict: unknown keys, wrong types and out-of-range values are
+rejected before a run starts, with the field, the value and the rule named.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "Scenario",
+    "RunParams",
+    "GraphParams",
+    "UserParams",
+    "TrustParams",
+    "PurchaseParams",
+    "ResellerParams",
+    "StrategyParams",
+    "MerchantParams",
+    "GroupParams",
+    "PlatformParams",
+    "param",
+    "parameter_table",
+]
+
+
+def param(
+    default: Any,
+    unit: str,
+    source: str,
+    doc: str,
+    *,
+    ge: float | None = None,
+    le: float | None = None,
+    gt: float | None = None,
+    lt: float | None = None,
+    uncertain: tuple[float, float] | None = None,
+) -> Any:
+    """Declare one parameter.
+
+    Parameters
+    ----------
+    default : Any
+        Default value.
+    unit : str
+        Unit, e.g. ``"probability/day"``, ``"RNG"``, ``"people"``.
+    source : str
+        Where the default comes from: a SEED-FACTS id (``"F8"``), a
+        LITERATURE.md entry (``"LIT U4"``) or ``"assumption"``.
+    doc : str
+        One-line meaning.
+    ge, le, gt, lt : float, optional
+        Valid range, enforced by pydantic.
+    uncertain : tuple of float, optional
+        Plausible range for calibration and sensitivity analysis, when the
+        default is a guess.
+
+    Returns
+    -------
+    pydantic.fields.FieldInfo
+    """
+    extra: dict[str, Any] = {"unit": unit, "source": source}
+    if uncertain is not None:
+        extra["uncertain"] = list(uncertain)
+    return Field(
+        default, description=doc, ge=ge, le=le, gt=gt, lt=lt, json_schema_extra=extra
+    )
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+class RunParams(_Section):
+    """How long, with which seed, on which array backend."""
+
+    seed: int = param(20141010, "integer", "assumption", "root seed of every random stream",
+                      ge=0, le=2**63 - 1)
+    days: int = param(120, "days", "assumption", "number of simulated days", ge=1, le=3650)
+    backend: Literal["numpy", "cupy"] = param(
+        "numpy", "name", "assumption", "array library for the population kernels")
+    lcc_every_days: int = param(
+        10, "days", "assumption",
+        "recompute the largest connected component every this many days (cost O(ties))",
+        ge=1, le=3650)
+
+
+class GraphParams(_Section):
+    """The friend graph (ignored when a networkx graph is passed to the model)."""
+
+    generator: Literal["wechat_like", "watts_strogatz", "powerlaw_cluster", "communities",
+                       "edgelist"] = param(
+        "wechat_like", "name", "LIT 4.2", "friend-graph generator")
+    n_people: int = param(10_000, "people", "assumption", "number of people (graph nodes)",
+                          ge=2, le=200_000_000)
+    mean_degree: float = param(
+        100.0, "friends", "LIT 4.1 (WeChat mean 128), F5 (about 200 kept in mind)",
+        "mean number of friends", gt=0, le=2000)
+    clustering: float = param(0.5, "share", "LIT 4.2 (ego-Facebook 0.61)",
+                              "local-tie share controlling clustering", ge=0, le=1)
+    rewire: float = param(0.1, "probability", "assumption",
+                          "Watts-Strogatz rewiring probability", ge=0, le=1)
+    n_communities: int = param(50, "communities", "assumption",
+                               "number of communities (communities generator)", ge=1)
+    p_within: float = param(0.8, "share", "assumption",
+                            "share of ties inside a community (communities generator)",
+                            ge=0, le=1)
+    edgelist_path: str = param("", "path", "user input",
+                               "whitespace-separated edge list (edgelist generator)")
+    strong_tie_share: float = param(0.3, "share", "F5", "share of ties that are strong ties",
+                                    ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _edgelist_needs_path(self) -> GraphParams:
+        if self.generator == "edgelist" and not self.edgelist_path:
+            raise ValueError("graph.edgelist_path = '' must name a file when "
+                             "graph.generator = 'edgelist'")
+        return self
+
+
+class UserParams(_Section):
+    """Ordinary people: activity, attention, tolerance, needs, budget."""
+
+    p_open_mean: float = param(
+        0.85, "probability/day", "LIT 4.1 (DAU/MAU 0.88; F6 guessed 0.5)",
+        "mean daily probability of opening Moments", gt=0, le=1, uncertain=(0.5, 0.95))
+    p_open_concentration: float = param(
+        4.0, "beta a+b", "assumption", "Beta concentration of the daily-open probability",
+        gt=0, le=1000)
+    attention_mean: float = param(
+        25.0, "items/visit", "assumption", "mean number of feed items read per visit",
+        gt=0, le=10_000, uncertain=(10, 60))
+    ordinary_posts_per_day: float = param(
+        0.3, "posts/day", "LIT U14 (about 20% like to post)",
+        "mean ordinary (non-ad) posts per person per day", ge=0, le=50)
+    share_tolerant: float = param(0.19, "share", "F8, LIT U4 (19% ignore)",
+                                  "share of people of the tolerant type", ge=0, le=1)
+    share_muter: float = param(0.38, "share", "F8, LIT U4 (38% hide)",
+                               "share of people of the muting type", ge=0, le=1)
+    share_blocker: float = param(0.43, "share", "F8, LIT U4 (43% exit)",
+                                 "share of people of the blocking type", ge=0, le=1)
+    mute_threshold: float = param(
+        8.0, "annoyance", "assumption (calibrated, see docs/calibration.md)",
+        "annoyance at which a muter mutes the poster", gt=0, uncertain=(2, 20))
+    block_threshold: float = param(
+        14.0, "annoyance", "assumption (calibrated)",
+        "annoyance at which a blocker blocks or unfriends", gt=0, uncertain=(3, 30))
+    tolerant_factor: float = param(
+        3.0, "multiplier", "F8 ('生活不易')",
+        "tolerant people's thresholds are this many times higher", ge=1, le=100)
+    escalation_factor: float = param(
+        2.0, "multiplier", "MODEL.md step 4",
+        "a muter blocks once annoyance reaches this multiple of the block threshold",
+        ge=1, le=100)
+    report_threshold: float = param(
+        18.0, "annoyance", "F12 (users report over-marketing)",
+        "annoyance at which a person may report the poster", gt=0, uncertain=(5, 40))
+    p_report: float = param(0.1, "probability", "F12, assumption",
+                            "probability of reporting once over the report threshold",
+                            ge=0, le=1, uncertain=(0.02, 0.3))
+    threshold_spread: float = param(0.3, "log-sd", "LIT U7 (heterogeneous response)",
+                                    "lognormal spread of individual thresholds", ge=0, le=3)
+    p_background_unfriend: float = param(
+        0.0005, "probability/day", "LIT U1 (43% unfollow in 51 days on Twitter; lower on WeChat)",
+        "chance a person unfriends a random friend for reasons other than ads", ge=0, le=1)
+    annoyance_per_ad: float = param(1.0, "annoyance/ad", "assumption",
+                                    "annoyance added by one unwanted ad seen", ge=0)
+    annoyance_decay: float = param(
+        0.15, "share/day", "LIT U9 (annoyance decays fast)",
+        "share of annoyance that fades each day", ge=0, le=1, uncertain=(0.05, 0.4))
+    n_categories: int = param(5, "categories", "assumption", "number of product categories",
+                              ge=1, le=1000)
+    need_mean: float = param(0.3, "probability", "assumption",
+                             "mean need for a product category", ge=0, le=1)
+    budget_per_day: float = param(20.0, "RMB/day", "assumption",
+                                  "daily discretionary budget accrued", ge=0)
+    budget_cap_days: float = param(30.0, "days", "assumption",
+                                   "budget saved up to this many days' accrual", ge=1)
+
+
+class TrustParams(_Section):
+    """Trust on directed ties."""
+
+    trust_strong: float = param(0.7, "trust", "F5 (strong ties)", "initial trust, strong tie",
+                                ge=0, le=1)
+    trust_weak: float = param(0.4, "trust", "F5", "initial trust, weak tie", ge=0, le=1)
+    gain_genuine: float = param(0.1, "share of gap", "F15",
+                                "trust gain toward 1 after a genuine item", ge=0, le=1)
+    loss_counterfeit: float = param(0.5, "share", "F16",
+                                    "share of trust lost after a counterfeit", ge=0, le=1)
+    gain_lifestyle: float = param(0.01, "share of gap", "F10",
+                                  "trust gain toward 1 per lifestyle post seen", ge=0, le=1)
+    p_word_of_mouth: float = param(0.3, "probability", "F16",
+                                   "chance a cheated buyer warns each common friend",
+                                   ge=0, le=1)
+    loss_word_of_mouth: float = param(0.2, "share", "F16",
+                                      "share of trust lost by a warned friend", ge=0, le=1)
+
+
+class PurchaseParams(_Section):
+    """Conversion of an ad seen into an order."""
+
+    p_buy_base: float = param(
+        0.06, "probability/ad", "F14 (low conversion)",
+        "purchase probability per ad at full trust and need, reference price",
+        ge=0, le=1, uncertain=(0.005, 0.08))
+    reference_price: float = param(100.0, "RMB", "assumption",
+                                   "price at which the price factor is 1", gt=0)
+    price_elasticity: float = param(1.0, "exponent", "assumption",
+                                    "purchase probability scales as (ref/price)^e", ge=0, le=10)
+    fatigue: float = param(0.15, "1/annoyance", "LIT U7, U8",
+                           "purchase probability scales as exp(-fatigue * annoyance)", ge=0)
+    p_payment_fail: float = param(0.1, "probability", "F17",
+                                  "probability that a purchase intent fails at payment",
+                                  ge=0, le=1)
+    trust_value_slope: float = param(
+        1.0, "multiplier", "F15",
+        "order size multiplier grows as 1 + slope * trust (order value rises with trust)",
+        ge=0, le=10)
+
+
+class StrategyParams(_Section):
+    """The three built-in posting strategies (F10, F19)."""
+
+    flooder_ads_per_day: float = param(8.0, "ads/day", "F10 (刷屏王)",
+                                       "ads a day of a feed-flooder", ge=0, le=200)
+    mixer_ads_per_day: float = param(1.0, "ads/day", "F10",
+                                     "ads a day of a lifestyle mixer", ge=0, le=200)
+    mixer_lifestyle_per_day: float = param(1.5, "posts/day", "F10",
+                                           "lifestyle posts a day of a lifestyle mixer",
+                                           ge=0, le=200)
+    curated_ads_per_day: float = param(0.5, "ads/day", "F19 (少而美)",
+                                       "ads a day of a curated seller", ge=0, le=200)
+    curated_lifestyle_per_day: float = param(0.5, "posts/day", "F19",
+                                             "lifestyle posts a day of a curated seller",
+                                             ge=0, le=200)
+    curated_quality_bonus: float = param(0.15, "probability", "F19",
+                                         "extra genuine probability of a curated seller",
+                                         ge=0, le=1)
+    curated_appeal: float = param(1.5, "multiplier", "F19",
+                                  "appeal multiplier of a curated seller's few products",
+                                  gt=0, le=10)
+
+
+class ResellerParams(_Section):
+    """Multi-level resellers (F4, F19, F21)."""
+
+    initial_share: float = param(0.01, "share of people", "F4, F7",
+                                 "share of people who start as level-1 resellers", ge=0, le=1)
+    share_flooder: float = param(0.4, "share", "F10 ('one or two in every feed')",
+                                 "share of initial resellers who flood", ge=0, le=1)
+    share_mixer: float = param(0.3, "share", "F10", "share of lifestyle mixers", ge=0, le=1)
+    share_curated: float = param(0.3, "share", "F19", "share of curated sellers", ge=0, le=1)
+    counterfeit_share: float = param(0.3, "share of sellers", "F16",
+                                     "share of resellers selling mostly counterfeits",
+                                     ge=0, le=1)
+    quality_genuine: float = param(0.95, "probability", "assumption",
+                                   "genuine probability of an honest seller", ge=0, le=1)
+    quality_counterfeit: float = param(0.2, "probability", "F16",
+                                       "genuine probability of a counterfeit seller", ge=0, le=1)
+    sell_price: float = param(100.0, "RMB", "assumption", "retail price of one item", gt=0)
+    level1_cost: float = param(50.0, "RMB", "LIT M6 (each level pays more)",
+                               "wholesale price paid by a level-1 reseller", gt=0)
+    markup_per_level: float = param(0.15, "share", "LIT M6",
+                                    "each lower level pays this much more upstream", ge=0, le=5)
+    starter_stock: int = param(10, "items", "F19 (stocked 10+ outfits)",
+                               "items a new reseller must buy upstream", ge=0, le=100_000)
+    restock_below: int = param(3, "items", "assumption", "restock when inventory falls below",
+                               ge=0)
+    restock_amount: int = param(10, "items", "F19 (buys 2-3 styles twice a month)",
+                                "items bought per restock", ge=0)
+    fixed_cost_per_day: float = param(2.0, "RMB/day", "assumption",
+                                      "daily cost of running a reseller business", ge=0)
+    p_pitch: float = param(0.1, "probability/day", "F4",
+                           "probability a reseller pitches 'become my agent' to a friend today",
+                           ge=0, le=1, uncertain=(0.01, 0.5))
+    p_accept: float = param(0.05, "probability", "F4, LIT M4",
+                            "probability a pitched friend joins, at full trust",
+                            ge=0, le=1, uncertain=(0.005, 0.2))
+    max_level: int = param(6, "levels", "LIT M6 (总代 to 区代)", "deepest reseller level",
+                           ge=1, le=100)
+    quit_after_loss_days: int = param(60, "days", "F19, LIT M2 (half quit a year)",
+                                      "quit after this many days with cumulative loss",
+                                      ge=1, le=3650)
+
+
+class MerchantParams(_Section):
+    """Brands and shops with public accounts (F2, F3, F11, F18, F22, F23)."""
+
+    n_merchants: int = param(2, "merchants", "assumption", "number of merchants", ge=0, le=10_000)
+    account_type: Literal["subscription", "service"] = param(
+        "subscription", "name", "F2", "public-account type (push limits of F2)")
+    pushes_per_day: float = param(1.0, "pushes/day", "F2 (subscription: 1 a day), F11",
+                                  "pushes a day the merchant wants to send", ge=0, le=50)
+    follower_share: float = param(0.1, "share of people", "F6",
+                                  "share of people following each merchant at start", ge=0, le=1)
+    p_open_push: float = param(0.3, "probability", "F2 (pushes are folded)",
+                               "probability a follower opens one push", ge=0, le=1)
+    annoyance_per_push: float = param(0.6, "annoyance/push", "LIT U5, U6",
+                                      "annoyance of one unwanted push", ge=0)
+    unfollow_threshold: float = param(4.0, "annoyance", "LIT U5 (19% quit above 6/day)",
+                                      "annoyance at which a follower unfollows", gt=0)
+    segmentation: bool = param(False, "flag", "F18", "push only to followers who need it")
+    segment_need: float = param(0.4, "probability", "F18",
+                                "need above which a follower is in the segment", ge=0, le=1)
+    customer_service: bool = param(False, "flag", "F3c", "invest in customer service")
+    service_cost_per_day: float = param(200.0, "RMB/day", "F3c", "cost of customer service",
+                                        ge=0)
+    service_trust_gain: float = param(0.01, "share of gap/day", "F3c",
+                                      "daily trust gain of followers from service", ge=0, le=1)
+    paid_followers_per_day: float = param(0.0, "followers/day", "F22",
+                                          "followers bought per day through paid traffic",
+                                          ge=0)
+    cost_per_paid_follower: float = param(2.0, "RMB", "F22", "price of one paid follower", ge=0)
+    offline_followers_per_day: float = param(0.0, "followers/day", "F23",
+                                             "followers from offline stores' QR codes", ge=0)
+    price: float = param(120.0, "RMB", "assumption", "merchant retail price", gt=0)
+    unit_cost: float = param(40.0, "RMB", "assumption", "merchant's cost of one item", ge=0)
+    quality: float = param(0.98, "probability", "F3", "genuine probability of merchant goods",
+                           ge=0, le=1)
+    trust_start: float = param(0.3, "trust", "F22 (paid traffic converts poorly)",
+                               "initial follower trust in a merchant", ge=0, le=1)
+
+
+class GroupParams(_Section):
+    """WeChat groups as a channel (F1)."""
+
+    n_groups: int = param(0, "groups", "F1", "number of seller-owned groups", ge=0)
+    max_size: int = param(500, "members", "F1 (groups opened to 500)",
+                          "maximum group members", ge=2, le=500)
+    mean_size: int = param(100, "members", "assumption", "mean members recruited from the "
+                           "owner's friends and friends-of-friends", ge=2, le=500)
+    p_read: float = param(0.5, "probability", "F1 (groups > Moments)",
+                          "probability a member reads a group ad", ge=0, le=1)
+    ads_per_day: float = param(2.0, "ads/day", "assumption", "group ads a day by its owner",
+                               ge=0, le=100)
+    p_direct_reach: float = param(
+        0.05, "probability/ad", "MODEL.md step 4, LIT U15",
+        "chance an ad reaches a person who muted the seller via groups or direct messages",
+        ge=0, le=1)
+
+
+class PlatformParams(_Section):
+    """The platform's rules; the policy class reads them (F12, F13, F2)."""
+
+    policy: Literal["threshold_ban", "none"] = param(
+        "threshold_ban", "name", "F12", "moderation policy")
+    report_threshold: int = param(20, "reports", "F12, LIT U13",
+                                  "reports within the window that ban an account", ge=1)
+    report_window_days: int = param(30, "days", "LIT U13", "window for counting reports",
+                                    ge=1, le=3650)
+    posting_cap: float = param(0.0, "ads/day", "F13",
+                               "maximum ads a seller may post a day (0 = no cap)", ge=0)
+    fold_pushes: bool = param(True, "flag", "F2", "fold public-account pushes")
+    enforce_push_limits: bool = param(
+        True, "flag", "F2", "subscription accounts push at most 1 a day, service 4 a month")
+    fold_decay: float = param(0.5, "share", "F2",
+                              "each extra push a day is opened this much less often", ge=0, le=1)
+
+
+class Scenario(BaseModel):
+    """A complete, validated scenario.
+
+    Examples
+    --------
+    >>> s = Scenario()
+    >>> s.graph.n_people
+    10000
+    >>> Scenario.model_validate({"graph": {"n_people": -5}})
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for Scenario
+    ...
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    name: str = Field("default", description="scenario name")
+    description: str = Field("", description="what this scenario is for")
+    run: RunParams = Field(default_factory=RunParams)
+    graph: GraphParams = Field(default_factory=GraphParams)
+    users: UserParams = Field(default_factory=UserParams)
+    trust: TrustParams = Field(default_factory=TrustParams)
+    purchase: PurchaseParams = Field(default_factory=PurchaseParams)
+    strategies: StrategyParams = Field(default_factory=StrategyParams)
+    resellers: ResellerParams = Field(default_factory=ResellerParams)
+    merchants: MerchantParams = Field(default_factory=MerchantParams)
+    groups: GroupParams = Field(default_factory=GroupParams)
+    platform: PlatformParams = Field(default_factory=PlatformParams)
+    experiment: dict[str, Any] = Field(
+        default_factory=dict,
+        description="free-form experiment metadata (question, varies, outputs, claim, sweep)")
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Scenario:
+        u = self.users
+        total = u.share_tolerant + u.share_muter + u.share_blocker
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(
+                f"users.share_tolerant + share_muter + share_blocker = {total:.6g} "
+                "must equal 1")
+        r = self.resellers
+        total = r.share_flooder + r.share_mixer + r.share_curated
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(
+                f"resellers.share_flooder + share_mixer + share_curated = {total:.6g} "
+                "must equal 1")
+        return self
+
+
+SECTIONS: dict[str, type[_Section]] = {
+    name: field.annotation  # type: ignore[misc]
+    for name, field in Scenario.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, _Section)
+}
+
+
+def parameter_table() -> list[dict[str, Any]]:
+    """All declared parameters as rows.
+
+    Returns
+    -------
+    list of dict
+        One row per parameter with keys ``key`` (``section.name``),
+        ``default``, ``unit``, ``range``, ``source``, ``uncertain`` and
+        ``doc``.
+    """
+    rows = []
+    for section, cls in SECTIONS.items():
+        for name, field in cls.model_fields.items():
+            extra = field.json_schema_extra or {}
+            lo = hi = None
+            for m in field.metadata:
+                for attr, side in (("ge", "lo"), ("gt", "lo"), ("le", "hi"), ("lt", "hi")):
+                    v = getattr(m, attr, None)
+                    if v is not None:
+                        if side == "lo":
+                            lo = (attr, v)
+                        else:
+                            hi = (attr, v)
+            rng = _format_range(lo, hi, field.annotation)
+            rows.append({
+                "key": f"{section}.{name}",
+                "default": field.default,
+                "unit": extra.get("unit", ""),
+                "range": rng,
+                "source": extra.get("source", ""),
+                "uncertain": extra.get("uncertain"),
+                "doc": field.description or "",
+            })
+    return rows
+
+
+def _format_range(lo: tuple | None, hi: tuple | None, annotation: Any) -> str:
+    if annotation is bool:
+        return "true/false"
+    args = getattr(annotation, "__args__", None)
+    if args and all(isinstance(a, str) for a in args):
+        return " | ".join(args)
+    left = "(-inf" if lo is None else ("[" if lo[0] == "ge" else "(") + f"{lo[1]:g}"
+    right = "inf)" if hi is None else f"{hi[1]:g}" + ("]" if hi[0] == "le" else ")")
+    return f"{left}, {right}"

@@ -1,0 +1,123 @@
+"""The platform's rules, as pluggable moderation policies (F2, F12, F13).
+
+A policy caps posting, limits and folds public-account pushes, and bans
+accounts from the reports it receives. Subclass :class:`ModerationPolicy`
+and override what you need, or pass a plain function to
+:meth:`ModerationPolicy.from_func`::
+
+    def strict(policy, model, window_reports):
+        return window_reports >= 3          # ban after three reports
+
+    model = SocialCommerceModel(policy=ModerationPolicy.from_func("strict", strict))
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from sim.params import PlatformParams
+
+__all__ = ["ModerationPolicy", "ThresholdBan", "NoModeration", "make_policy"]
+
+
+class ModerationPolicy:
+    """Base policy: push limits and folding of F2, a posting cap, no bans.
+
+    Parameters
+    ----------
+    params : PlatformParams, optional
+        The scenario's ``platform`` section.
+    """
+
+    name = "base"
+
+    def __init__(self, params: PlatformParams | None = None) -> None:
+        self.params = params or PlatformParams()
+        self._window: deque[np.ndarray] = deque()
+
+    # -- posting -------------------------------------------------------------
+    def cap_posts(self, model: Any, ads: np.ndarray) -> np.ndarray:
+        """Ads each seller may post today (``platform.posting_cap``; 0 = no cap)."""
+        cap = self.params.posting_cap
+        return np.minimum(ads, int(cap)) if cap > 0 else ads
+
+    def push_limit(self, merchant: Any, want: int) -> int:
+        """Pushes a merchant may send today (F2: 1 a day, or 4 a month)."""
+        if not self.params.enforce_push_limits:
+            return want
+        if merchant.account_type == "subscription":
+            return min(want, 1)
+        day = merchant.model.day
+        used = merchant.pushes_sent - getattr(merchant, "_month_start_pushes", 0)
+        if day % 30 == 0:
+            merchant._month_start_pushes = merchant.pushes_sent
+            used = 0
+        return max(0, min(want, 4 - used))
+
+    def push_open_share(self, n_pushes: int) -> float:
+        """Mean open probability of one of ``n_pushes`` pushes, relative to one push.
+
+        With folding (F2), the k-th push of a day is opened ``fold_decay**(k-1)``
+        times as often as the first.
+        """
+        if n_pushes <= 1 or not self.params.fold_pushes:
+            return 1.0
+        d = self.params.fold_decay
+        return float((1 - d**n_pushes) / (n_pushes * (1 - d))) if d < 1 else 1.0
+
+    # -- moderation ------------------------------------------------------------
+    def window_reports(self, reports_today: np.ndarray) -> np.ndarray:
+        """Add today's reports per seller; return the total in the window."""
+        self._window.append(reports_today.copy())
+        while len(self._window) > self.params.report_window_days:
+            self._window.popleft()
+        n = reports_today.shape[0]
+        total = np.zeros(n, dtype=np.int64)
+        for day in self._window:
+            total[: day.shape[0]] += day
+        return total
+
+    def ban(self, model: Any, window_reports: np.ndarray) -> np.ndarray:
+        """Boolean mask of sellers to ban today. The base policy bans no one."""
+        return np.zeros(window_reports.shape[0], dtype=bool)
+
+    def moderate(self, model: Any, reports_today: np.ndarray) -> np.ndarray:
+        """Step 6: count reports in the window and decide bans."""
+        return np.asarray(self.ban(model, self.window_reports(reports_today)), dtype=bool)
+
+    @classmethod
+    def from_func(cls, name: str,
+                  ban: Callable[[ModerationPolicy, Any, np.ndarray], np.ndarray],
+                  params: PlatformParams | None = None) -> ModerationPolicy:
+        """A policy whose ban rule is ``ban(policy, model, window_reports) -> bool mask``."""
+        policy = cls(params)
+        policy.name = name
+        policy.ban = lambda model, window: ban(policy, model, window)  # type: ignore[method-assign]
+        return policy
+
+
+class NoModeration(ModerationPolicy):
+    """No bans, no cap: the platform of F13 that defines no rules."""
+
+    name = "none"
+
+    def cap_posts(self, model: Any, ads: np.ndarray) -> np.ndarray:
+        return ads
+
+
+class ThresholdBan(ModerationPolicy):
+    """Ban an account once its reports in the window reach a threshold (F12)."""
+
+    name = "threshold_ban"
+
+    def ban(self, model: Any, window_reports: np.ndarray) -> np.ndarray:
+        return window_reports >= self.params.report_threshold
+
+
+def make_policy(params: PlatformParams) -> ModerationPolicy:
+    """The built-in policy named by ``platform.policy``."""
+    return {"threshold_ban": ThresholdBan, "none": NoModeration}[params.policy](params)
