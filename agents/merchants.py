@@ -8,7 +8,7 @@ segment its pushes (F18), invest in customer service (F3c), buy followers
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np

@@ -1,1 +1,33 @@
-"""placeholder"""
+"""scsim: social commerce on a WeChat-style friend network.
+
+Table of contents, in dependency order:
+
+- :mod:`sim.params`     every parameter, declared once (default, unit, range, source)
+- :mod:`sim.scenario`   scenario TOML files: load, validate, override, save
+- :mod:`sim.rng`        one seed, named random streams
+- :mod:`sim.backend`    the array namespace (NumPy or CuPy)
+- :mod:`sim.generators` friend-graph generators that build CSR arrays directly
+- :mod:`sim.graph`      the friend graph as CSR arrays with per-tie state
+- :mod:`sim.ties`       trust, annoyance, muted/removed flags per directed tie
+- :mod:`sim.kernels`    the day's hot array kernels
+- :mod:`sim.platform`   moderation policies
+- :mod:`sim.metrics`    what every run reports each day
+- :mod:`sim.model`      :class:`SocialCommerceModel`, the daily schedule
+- :mod:`sim.runner`     run a scenario, write its run folder
+- :mod:`sim.figures`    matplotlib figures
+- :mod:`sim.cli`        the ``scsim`` command line
+"""
+
+from sim.params import Scenario
+from sim.scenario import ScenarioError, default_scenario, load_scenario, with_overrides
+
+__all__ = ["Scenario", "ScenarioError", "default_scenario", "load_scenario", "with_overrides",
+           "SocialCommerceModel"]
+
+
+def __getattr__(name: str):  # lazy: importing sim.params must not import Mesa
+    if name == "SocialCommerceModel":
+        from sim.model import SocialCommerceModel
+
+        return SocialCommerceModel
+    raise AttributeError(name)

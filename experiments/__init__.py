@@ -1,0 +1,1 @@
+"""Experiments S1-S9, sweeps and their analysis."""
