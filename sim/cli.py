@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override any parameter, e.g. --set platform.posting_cap=3")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=_cmd_run)
-    for module in ("experiments.cli", "sim.app_cli"):
+    for module in ("experiments.cli", "experiments.calibrate", "sim.app_cli"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
