@@ -369,17 +369,23 @@ class SocialCommerceModel(mesa.Model):
         pop = self.people
         e = np.unique(e)
         e = e[(ties.flags[e] & REMOVED) == 0]
-        r = g.rev[e]
+        r = g.rev[e].astype(np.int64)
+        mutual = np.isin(r, e) & (e > r)  # both blocked each other today: count once
+        e, r = e[~mutual], r[~mutual]
         actor = g.indices[r]
         target = g.indices[e]
         # the ordinary posts each side stops seeing (unless already muted)
+        n = g.n
         vis = (ties.flags[e] & MUTED) == 0
-        np.subtract.at(pop.ordinary_load, actor[vis], pop.ordinary_rate[target[vis]])
-        vis_r = (ties.flags[r] & (MUTED | REMOVED)) == 0
-        np.subtract.at(pop.ordinary_load, target[vis_r], pop.ordinary_rate[actor[vis_r]])
+        vis_r = (ties.flags[r] & MUTED) == 0
+        pop.ordinary_load -= np.bincount(actor[vis], weights=pop.ordinary_rate[target[vis]],
+                                         minlength=n).astype(np.float32)
+        pop.ordinary_load -= np.bincount(target[vis_r], weights=pop.ordinary_rate[actor[vis_r]],
+                                         minlength=n).astype(np.float32)
+        np.maximum(pop.ordinary_load, 0, out=pop.ordinary_load)
         ties.flags[e] |= REMOVED | BLOCKER
         ties.flags[r] |= REMOVED
-        self.alive_ties -= int(e.size + np.count_nonzero(vis_r | ((ties.flags[r] & MUTED) != 0)))
+        self.alive_ties -= 2 * int(e.size)
         self._removed_since_lcc = True
 
     def _background_churn(self) -> None:
