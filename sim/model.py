@@ -41,7 +41,7 @@ from sim.params import Scenario
 from sim.platform import ModerationPolicy, make_policy
 from sim.rng import STREAMS, stream
 from sim.scenario import load_scenario, validate, with_overrides
-from sim.ties import BLOCKER, IN_GROUP, MUTED, REMOVED, REPORTED, TieState
+from sim.ties import BLOCKER, BOUGHT, IN_GROUP, MUTED, REMOVED, REPORTED, TieState
 
 __all__ = ["SocialCommerceModel"]
 
@@ -437,6 +437,7 @@ class SocialCommerceModel(mesa.Model):
         cand, moments, e, viewer, slot, price, units = (
             x[ok] for x in (cand, moments, e, viewer, slot, price, units))
         value = units * price
+        ties.flags[e] |= BOUGHT
         np.subtract.at(pop.budget, viewer, value.astype(np.float32))
         np.add.at(pop.spent, viewer, value.astype(np.float32))
         np.add.at(pop.n_purchases, viewer, 1)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MUTED", "REMOVED", "BLOCKER", "REPORTED", "IN_GROUP", "TieState"]
+__all__ = ["MUTED", "REMOVED", "BLOCKER", "REPORTED", "IN_GROUP", "BOUGHT", "TieState"]
 
 #: i no longer sees j's Moments (they stay friends).
 MUTED = np.uint8(1)
@@ -23,6 +23,8 @@ BLOCKER = np.uint8(4)
 REPORTED = np.uint8(8)
 #: i is a member of a group that j owns.
 IN_GROUP = np.uint8(16)
+#: i has bought from j at least once (set when an order is paid).
+BOUGHT = np.uint8(32)
 
 
 @dataclass
@@ -36,7 +38,7 @@ class TieState:
     annoyance : float32 array
         Grows with each unwanted ad seen, decays daily.
     flags : uint8 array
-        Bits MUTED, REMOVED, BLOCKER, REPORTED, IN_GROUP.
+        Bits MUTED, REMOVED, BLOCKER, REPORTED, IN_GROUP, BOUGHT.
     cum_ads_seen : uint32 array
         Ads seen on this tie so far.
     strong : bool array
