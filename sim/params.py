@@ -162,7 +162,7 @@ class UserParams(_Section):
         "a muter blocks once annoyance reaches this multiple of the block threshold",
         ge=1, le=100)
     report_threshold: float = param(
-        18.0, "annoyance", "F12 (users report over-marketing)",
+        12.0, "annoyance", "F12 (users report over-marketing)",
         "annoyance at which a person may report the poster", gt=0, uncertain=(5, 40))
     p_report: float = param(0.1, "probability", "F12, assumption",
                             "probability of reporting once over the report threshold",
@@ -354,7 +354,7 @@ class PlatformParams(_Section):
 
     policy: Literal["threshold_ban", "none"] = param(
         "threshold_ban", "name", "F12", "moderation policy")
-    report_threshold: int = param(20, "reports", "F12, LIT U13",
+    report_threshold: int = param(15, "reports", "F12, LIT U13",
                                   "reports within the window that ban an account", ge=1)
     report_window_days: int = param(30, "days", "LIT U13", "window for counting reports",
                                     ge=1, le=3650)
