@@ -138,6 +138,12 @@ class SocialCommerceModel(mesa.Model):
         self._create_initial_resellers()
         self._create_groups()
         self._lcc_share = self._largest_component_share()
+        if params.graph.require_connected and self._lcc_share < 1.0:
+            from sim.graph import GraphError
+
+            raise GraphError(
+                f"graph.require_connected = true but the friend graph is disconnected: the "
+                f"largest component holds {self._lcc_share:.1%} of {self.graph.n} people")
         self._trust_friends = self._mean_trust_friend_ties()
 
         self.datacollector = mesa.DataCollector(

@@ -77,7 +77,8 @@ def param(
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False,
+                              allow_inf_nan=False)
 
 
 class RunParams(_Section):
@@ -116,6 +117,9 @@ class GraphParams(_Section):
                             ge=0, le=1)
     edgelist_path: str = param("", "path", "user input",
                                "whitespace-separated edge list (edgelist generator)")
+    require_connected: bool = param(
+        False, "flag", "assumption",
+        "reject a friend graph that is not one connected component (isolated people included)")
     strong_tie_share: float = param(0.3, "share", "F5", "share of ties that are strong ties",
                                     ge=0, le=1)
 
