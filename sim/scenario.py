@@ -77,11 +77,37 @@ def validate(data: Mapping[str, Any] | Scenario, *, source: str = "scenario") ->
         data = data.model_dump()
     if not isinstance(data, Mapping):
         raise ScenarioError(f"{source}: expected a table of sections, got {type(data).__name__}")
+    lines = _wrong_types(data)
     try:
-        return Scenario.model_validate(dict(data))
+        scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
-        lines = [_describe(e) for e in exc.errors()]
+        flagged = {line.split(" = ", 1)[0] for line in lines}
+        lines += [_describe(e) for e in exc.errors()
+                  if ".".join(str(x) for x in e.get("loc", ())) not in flagged]
+    if lines:
         raise ScenarioError(f"invalid {source}:\n  " + "\n  ".join(lines)) from None
+    return scenario
+
+
+def _wrong_types(data: Mapping[str, Any]) -> list[str]:
+    """Values pydantic's lax mode would coerce: text or true/false for a number, or
+    anything but true/false for a flag (``days = "5"``, ``segmentation = 1``)."""
+    out = []
+    for section, cls in SECTIONS.items():
+        values = data.get(section)
+        if not isinstance(values, Mapping):
+            continue
+        for key, value in values.items():
+            field = cls.model_fields.get(key)
+            kind = type(value).__name__
+            if field is None:
+                continue
+            if field.annotation in (int, float) and isinstance(value, str | bool):
+                out.append(f"{section}.{key} = {value!r}: must be a number "
+                           f"({field.annotation.__name__}), not {kind}")
+            elif field.annotation is bool and kind not in ("bool", "bool_"):
+                out.append(f"{section}.{key} = {value!r}: must be true or false, not {kind}")
+    return out
 
 
 def load_scenario(path: str | Path) -> Scenario:
