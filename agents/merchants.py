@@ -27,8 +27,8 @@ class Merchant(mesa.Agent):
     model : SocialCommerceModel
     index : int
         Position among the model's merchants.
-    category : int
-        Product category of its catalogue.
+    categories : ndarray of int
+        Product categories of its catalogue; the first is what its resellers sell.
     followers : ndarray of int
         Internal ids of its initial followers.
 
@@ -42,12 +42,13 @@ class Merchant(mesa.Agent):
         Each follower's trust in, and annoyance with, the merchant.
     """
 
-    def __init__(self, model: SocialCommerceModel, index: int, category: int,
+    def __init__(self, model: SocialCommerceModel, index: int, categories: np.ndarray,
                  followers: np.ndarray) -> None:
         super().__init__(model)
         p = model.params.merchants
         self.index = index
-        self.category = int(category)
+        self.categories = np.asarray(categories, dtype=np.int64)
+        self.category = int(self.categories[0])
         self.price = p.price
         self.unit_cost = p.unit_cost
         self.quality = p.quality
@@ -68,6 +69,10 @@ class Merchant(mesa.Agent):
         self.f_annoyance = np.zeros(n, dtype=np.float32)
         self._is_follower = np.zeros(model.graph.n, dtype=bool)
         self._is_follower[self.followers] = True
+
+    def need_of(self, people: np.ndarray) -> np.ndarray:
+        """Each person's need for the catalogue: the highest need over its categories."""
+        return self.model.people.need[people][:, self.categories].max(axis=1)
 
     @property
     def n_followers(self) -> int:

@@ -176,8 +176,9 @@ class SocialCommerceModel(mesa.Model):
         k = int(round(p.merchants.follower_share * n))
         for i in range(p.merchants.n_merchants):
             followers = rng.choice(n, size=k, replace=False) if k else np.zeros(0, np.int32)
-            cat = int(rng.integers(p.users.n_categories))
-            self.merchant_list.append(Merchant(self, i, cat, np.sort(followers)))
+            cats = rng.choice(p.users.n_categories, size=p.merchants.catalogue_size,
+                              replace=False)
+            self.merchant_list.append(Merchant(self, i, cats, np.sort(followers)))
 
     def _create_initial_resellers(self) -> None:
         p = self.params
@@ -503,7 +504,7 @@ class SocialCommerceModel(mesa.Model):
             if k <= 0 or m.followers.size == 0:
                 continue
             f = m.followers
-            need = pop.need[f, m.category]
+            need = m.need_of(f)
             target = m.following & ((need >= mp.segment_need) if mp.segmentation else True)
             m.pushes_sent += k
             d["pushes_sent"] += float(k * target.sum())

@@ -327,6 +327,8 @@ class MerchantParams(_Section):
     cost_per_paid_follower: float = param(2.0, "RMB", "F22", "price of one paid follower", ge=0)
     offline_followers_per_day: float = param(0.0, "followers/day", "F23",
                                              "followers from offline stores' QR codes", ge=0)
+    catalogue_size: int = param(1, "categories", "F19 (few products sell better)",
+                                "product categories in a merchant's catalogue", ge=1, le=1000)
     price: float = param(120.0, "RMB", "assumption", "merchant retail price", gt=0)
     unit_cost: float = param(40.0, "RMB", "assumption", "merchant's cost of one item", ge=0)
     quality: float = param(0.98, "probability", "F3", "genuine probability of merchant goods",
@@ -412,6 +414,10 @@ class Scenario(BaseModel):
             raise ValueError(
                 f"users.share_tolerant + share_muter + share_blocker = {total:.6g} "
                 "must equal 1")
+        if self.merchants.catalogue_size > self.users.n_categories:
+            raise ValueError(
+                f"merchants.catalogue_size = {self.merchants.catalogue_size} must be <= "
+                f"users.n_categories = {self.users.n_categories}")
         r = self.resellers
         total = r.share_flooder + r.share_mixer + r.share_curated
         if abs(total - 1.0) > 1e-6:
