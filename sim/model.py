@@ -738,8 +738,10 @@ class SocialCommerceModel(mesa.Model):
         g = self.graph
         pop = self.people
         removed = (self.ties.flags & REMOVED) != 0
-        lost = np.add.reduceat(removed.astype(np.int64), g.indptr[:-1]) if g.n_ties else 0
-        lost = np.where(g.degree > 0, lost, 0)
+        # row sums as differences of a running total (np.add.reduceat fails when the
+        # last people are isolated)
+        csum = np.concatenate([[0], np.cumsum(removed, dtype=np.int64)])
+        lost = csum[g.indptr[1:]] - csum[g.indptr[:-1]]
         labels = np.arange(g.n) if g.labels is None else np.asarray([str(x) for x in g.labels])
         return pd.DataFrame({
             "person": labels, "kind": pop.kind, "role": pop.role,
