@@ -177,7 +177,10 @@ class FriendGraph:
         from sim.generators import csr_from_edges
 
         indptr, indices = csr_from_edges(len(labels), edges[:, 0], edges[:, 1])
-        is_range = labels == list(range(len(labels)))
+        # only plain ints 0..n-1 may be dropped: 0.0 or False compare equal to 0 but are
+        # labels the user must get back from friend_graph()
+        is_range = (all(type(x) is int for x in labels)
+                    and labels == list(range(len(labels))))
         return cls.from_csr(indptr, indices, None if is_range else labels)
 
     @classmethod
