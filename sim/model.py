@@ -488,7 +488,8 @@ class SocialCommerceModel(mesa.Model):
         e = kernels.find_ties(g.indptr, g.indices, friend.astype(np.int64), target)
         e = e[e >= 0]
         e = e[(self.ties.flags[e] & REMOVED) == 0]
-        self.ties.trust[e] *= np.float32(1 - self.params.trust.loss_word_of_mouth)
+        # unbuffered: a friend warned by several cheated buyers loses trust each time
+        np.multiply.at(self.ties.trust, e, np.float32(1 - self.params.trust.loss_word_of_mouth))
         self.today["word_of_mouth_warnings"] = float(e.size)
 
     def _push_channel(self) -> None:

@@ -1,0 +1,413 @@
+"""Hand-built graphs with probabilities at 0 or 1: each day's outcome worked out by hand.
+
+Everyone opens Moments every day (``users.p_open_mean = 1``), reads every
+item (``attention_mean`` huge, no ordinary posts to compete), thresholds
+have no spread (``threshold_spread = 0``), annoyance does not decay unless
+a test says so, and sellers post a fixed number of ads through a
+user-supplied strategy, so every count below follows from the rules of
+MODEL.md steps 2-7 by arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from agents.strategies import Plan, Strategy
+from sim.model import SocialCommerceModel
+from sim.ties import BLOCKER, MUTED, REMOVED
+
+EXACT: dict[str, Any] = {
+    "users.p_open_mean": 1.0,
+    "users.attention_mean": 10_000.0,
+    "users.ordinary_posts_per_day": 0.0,
+    "users.threshold_spread": 0.0,
+    "users.p_background_unfriend": 0.0,
+    "users.annoyance_decay": 0.0,
+    "users.annoyance_per_ad": 1.0,
+    "users.p_report": 0.0,
+    "users.report_threshold": 1000.0,
+    "users.mute_threshold": 7.5,
+    "users.block_threshold": 10.5,
+    "users.escalation_factor": 2.0,
+    "users.tolerant_factor": 3.0,
+    "groups.n_groups": 0,
+    "groups.p_direct_reach": 0.0,
+    "purchase.p_buy_base": 0.0,
+    "merchants.n_merchants": 0,
+    "platform.policy": "none",
+    "graph.strong_tie_share": 0.0,
+    "resellers.p_pitch": 0.0,
+    "resellers.fixed_cost_per_day": 0.0,
+    "resellers.counterfeit_share": 0.0,
+    "resellers.quality_genuine": 1.0,
+    "trust.gain_lifestyle": 0.0,
+}
+
+MUTERS = {"users.share_tolerant": 0.0, "users.share_muter": 1.0, "users.share_blocker": 0.0}
+BLOCKERS = {"users.share_tolerant": 0.0, "users.share_muter": 0.0, "users.share_blocker": 1.0}
+TOLERANT = {"users.share_tolerant": 1.0, "users.share_muter": 0.0, "users.share_blocker": 0.0}
+
+
+def fixed(ads: int, lifestyle: int = 0) -> Strategy:
+    """A strategy posting exactly ``ads`` ads and ``lifestyle`` life posts a day."""
+    return Strategy.from_func("fixed", lambda seller, rng: Plan(ads, lifestyle))
+
+
+def model_with_sellers_at(graph: nx.Graph, sellers: set, overrides: dict[str, Any],
+                          strategy: Strategy,
+                          check: Callable[[SocialCommerceModel], bool] | None = None,
+                          ) -> SocialCommerceModel:
+    """Build the model under the first seed whose initial resellers sit at ``sellers``.
+
+    Who starts as a reseller is a random draw; trying seeds until it lands
+    where the hand calculation needs it keeps the test exact without
+    reaching into the model's set-up.
+    """
+    share = len(sellers) / graph.number_of_nodes()
+    over = EXACT | {"resellers.initial_share": share} | overrides
+    for seed in range(500):
+        m = SocialCommerceModel(graph=graph, seed=seed, overrides=over,
+                                strategies={"fixed": strategy},
+                                strategy_shares={"fixed": 1.0})
+        if {r.label for r in m.reseller_list} == sellers and (check is None or check(m)):
+            return m
+    raise AssertionError(f"no seed below 500 puts the resellers at {sellers}")
+
+
+def star() -> nx.Graph:
+    """Reseller R with four friends a-d; t is a friend of a only."""
+    return nx.Graph([("R", "a"), ("R", "b"), ("R", "c"), ("R", "d"), ("a", "t")])
+
+
+def tie(m: SocialCommerceModel, viewer: Any, poster: Any) -> int:
+    g = m.graph
+    return g.tie(g.index_of(viewer), g.index_of(poster))
+
+
+LEAVES = ("a", "b", "c", "d")
+
+
+# ---------------------------------------------------------------- who sees what
+def test_day_one_exposure() -> None:
+    m = model_with_sellers_at(star(), {"R"}, MUTERS, fixed(3))
+    m.step()
+    d = m.metrics().iloc[0]
+    assert d["ads_posted"] == 3
+    assert d["openers"] == 6
+    assert d["ads_seen"] == d["ads_seen_moments"] == 12  # 4 friends x 3 ads
+    assert d["ads_seen_direct"] == d["ads_seen_group"] == 0
+    assert d["feed_items_seen"] == pytest.approx(12)
+    assert d["ad_share_of_feed"] == pytest.approx(1.0)
+    assert d["ordinary_crowded_out"] == 0
+    for leaf in LEAVES:
+        assert m.ties.cum_ads_seen[tie(m, leaf, "R")] == 3
+        assert m.user(leaf).annoyance == {"R": pytest.approx(3.0)}
+    # t is not R's friend, and R's own ties and a-t carry no ads
+    assert m.user("t").annoyance == {}
+    assert m.ties.cum_ads_seen.sum() == 12
+    assert m.ties.cum_ads_seen[tie(m, "R", "a")] == 0
+
+
+def test_no_one_opens_no_one_sees() -> None:
+    g = star()
+    m = model_with_sellers_at(g, {"R"}, MUTERS | {"users.p_open_mean": 1e-9,
+                                                  "users.p_open_concentration": 1000.0},
+                              fixed(3))
+    m.run(3)
+    assert m.metrics()["ads_seen"].sum() == 0
+    assert m.metrics()["ads_posted"].sum() == 9
+
+
+def test_annoyance_decays_geometrically() -> None:
+    m = model_with_sellers_at(star(), {"R"}, MUTERS | {"users.annoyance_decay": 0.5,
+                                                       "users.mute_threshold": 100.0},
+                              fixed(3))
+    expected = 0.0
+    for _ in range(5):
+        m.step()
+        expected = expected * 0.5 + 3
+        assert m.user("a").annoyance["R"] == pytest.approx(expected, rel=1e-6)
+    assert expected == pytest.approx(5.8125)
+
+
+def test_lifestyle_posts_build_trust_without_annoyance() -> None:
+    m = model_with_sellers_at(star(), {"R"}, MUTERS | {"trust.gain_lifestyle": 0.1},
+                              fixed(0, 2))
+    for day in range(1, 4):
+        m.step()
+        want = 1 - (1 - 0.4) * 0.9 ** (2 * day)  # trust_weak 0.4, two posts a day
+        for leaf in LEAVES:
+            assert m.user(leaf).trust["R"] == pytest.approx(want, rel=1e-5)
+            assert m.user(leaf).annoyance == {}
+    assert m.metrics()["mutes"].sum() == 0
+
+
+# ---------------------------------------------------------------- mute and block
+def test_muter_mutes_on_the_day_annoyance_crosses() -> None:
+    m = model_with_sellers_at(star(), {"R"}, MUTERS, fixed(3))
+    m.run(6)
+    df = m.metrics()
+    # annoyance 3, 6, 9 >= 7.5 on day 2
+    assert df["mutes"].tolist() == [0, 0, 4, 0, 0, 0]
+    assert df["ads_seen"].tolist() == [12, 12, 12, 0, 0, 0]
+    assert df["blocks"].sum() == 0
+    for leaf in LEAVES:
+        view = m.user(leaf)
+        assert view.muted == ["R"]
+        assert "R" in view.friends  # muting keeps the friendship
+        assert view.annoyance["R"] == pytest.approx(9.0)  # no decay, nothing more seen
+        e = tie(m, leaf, "R")
+        assert m.ties.flags[e] & MUTED and not m.ties.flags[e] & REMOVED
+        assert m.ties.cum_ads_seen[e] == 9
+    assert m.friend_graph().number_of_edges() == 5
+    assert m.reseller_list[0].model.sellers.mutes_received[0] == 4
+
+
+def test_blocker_blocks_on_the_day_annoyance_crosses() -> None:
+    m = model_with_sellers_at(star(), {"R"}, BLOCKERS, fixed(3))
+    m.run(6)
+    df = m.metrics()
+    # annoyance 3, 6, 9, 12 >= 10.5 on day 3; blockers never mute
+    assert df["blocks"].tolist() == [0, 0, 0, 4, 0, 0]
+    assert df["blocks_resellers"].tolist() == [0, 0, 0, 4, 0, 0]
+    assert df["mutes"].sum() == 0
+    assert df["ads_seen"].tolist() == [12, 12, 12, 12, 0, 0]
+    assert df["mean_degree"].tolist() == pytest.approx([10 / 6] * 3 + [2 / 6] * 3)
+    for leaf in LEAVES:
+        view = m.user(leaf)
+        assert view.blocked == ["R"]
+        assert "R" not in view.friends
+        e = tie(m, leaf, "R")
+        assert m.ties.flags[e] & (REMOVED | BLOCKER) == REMOVED | BLOCKER
+        back = m.graph.rev[e]
+        assert m.ties.flags[back] & REMOVED and not m.ties.flags[back] & BLOCKER
+    assert m.user("R").friends == []  # both directions are gone
+    fg = m.friend_graph()
+    assert set(fg.nodes()) == {"R", "a", "b", "c", "d", "t"}
+    assert [tuple(sorted(e)) for e in fg.edges()] == [("a", "t")]
+    assert m.seller_table().loc[0, "friends_lost"] == 4
+    assert m.people_table().set_index("person").loc["R", "friends_lost"] == 4
+
+
+def test_mixed_types_follow_their_own_rule() -> None:
+    mixed = {"users.share_tolerant": 0.0, "users.share_muter": 0.5, "users.share_blocker": 0.5}
+
+    def both_kinds(m: SocialCommerceModel) -> bool:
+        return {m.user(leaf).kind for leaf in LEAVES} == {"muter", "blocker"}
+
+    m = model_with_sellers_at(star(), {"R"}, mixed, fixed(3), check=both_kinds)
+    m.run(5)
+    df = m.metrics()
+    n_mute = sum(m.user(leaf).kind == "muter" for leaf in LEAVES)
+    assert df["mutes"].tolist() == [0, 0, n_mute, 0, 0]
+    assert df["blocks"].tolist() == [0, 0, 0, 4 - n_mute, 0]
+    for leaf in LEAVES:
+        view = m.user(leaf)
+        if view.kind == "muter":
+            assert view.muted == ["R"] and "R" in view.friends
+        else:
+            assert view.blocked == ["R"] and "R" not in view.friends
+
+
+def test_muted_muter_escalates_to_block_through_direct_reach() -> None:
+    m = model_with_sellers_at(star(), {"R"}, MUTERS | {"groups.p_direct_reach": 1.0},
+                              fixed(3))
+    m.run(9)
+    df = m.metrics()
+    # mute at 9 (day 2); direct messages keep adding 3 a day: 12, 15, 18, 21 >= 2 x 10.5
+    assert df["mutes"].tolist() == [0, 0, 4, 0, 0, 0, 0, 0, 0]
+    assert df["ads_seen_direct"].tolist() == [0, 0, 0, 12, 12, 12, 12, 0, 0]
+    assert df["ads_seen_moments"].tolist() == [12, 12, 12, 0, 0, 0, 0, 0, 0]
+    assert df["blocks"].tolist() == [0, 0, 0, 0, 0, 0, 4, 0, 0]
+    for leaf in LEAVES:
+        e = tie(m, leaf, "R")
+        assert m.ties.flags[e] & (MUTED | REMOVED | BLOCKER) == MUTED | REMOVED | BLOCKER
+        assert m.ties.cum_ads_seen[e] == 21
+    assert m.friend_graph().number_of_edges() == 1
+
+
+def test_tolerant_people_mute_late_and_never_block() -> None:
+    m = model_with_sellers_at(star(), {"R"}, TOLERANT | {"groups.p_direct_reach": 1.0},
+                              fixed(3))
+    m.run(20)
+    df = m.metrics()
+    # mute threshold 3 x 7.5 = 22.5: annoyance 3(k + 1) reaches 24 on day 7
+    assert df["mutes"].tolist() == [0] * 7 + [4] + [0] * 12
+    assert df["blocks"].sum() == 0
+    assert m.user("a").annoyance["R"] == pytest.approx(60.0)  # 20 days x 3, direct after mute
+
+
+def test_report_and_ban_stop_posting() -> None:
+    over = BLOCKERS | {"users.p_report": 1.0, "users.report_threshold": 5.5,
+                       "platform.policy": "threshold_ban", "platform.report_threshold": 4,
+                       "users.block_threshold": 1000.0}
+    m = model_with_sellers_at(star(), {"R"}, over, fixed(3))
+    m.run(5)
+    df = m.metrics()
+    # annoyance 6 >= 5.5 on day 1: all four report (once per tie), the fourth bans R
+    assert df["reports"].tolist() == [0, 4, 0, 0, 0]
+    assert df["bans"].tolist() == [0, 1, 0, 0, 0]
+    assert df["resellers_banned"].tolist() == [0, 1, 1, 1, 1]
+    assert df["ads_posted"].tolist() == [3, 3, 0, 0, 0]
+    assert df["ads_seen"].tolist() == [12, 12, 0, 0, 0]
+    r = m.reseller_list[0]
+    assert r.status == "banned" and r.reports == 4
+    assert m.seller_table().loc[0, "left_day"] == 1
+
+
+# ---------------------------------------------------------------- orders and trust
+def _rich(m: SocialCommerceModel) -> bool:
+    return all(m.user(leaf).budget >= 100 for leaf in LEAVES)
+
+
+SURE_SALE = {
+    "purchase.p_buy_base": 1.0, "purchase.price_elasticity": 0.0, "purchase.fatigue": 0.0,
+    "purchase.p_payment_fail": 0.0, "purchase.trust_value_slope": 0.0,
+    "users.need_mean": 1.0, "users.budget_per_day": 1000.0, "users.mute_threshold": 1000.0,
+    "trust.trust_weak": 1.0, "trust.trust_strong": 1.0,
+    "resellers.sell_price": 100.0, "resellers.level1_cost": 50.0,
+    "resellers.starter_stock": 10, "resellers.restock_below": 0,
+}
+
+
+def test_counterfeit_sale_cuts_trust_and_word_of_mouth_spreads() -> None:
+    g = star()
+    g.add_edge("a", "b")  # a and b warn each other
+    g.add_edge("c", "b")  # b is warned twice
+    over = MUTERS | SURE_SALE | {
+        "resellers.counterfeit_share": 1.0, "resellers.quality_counterfeit": 0.0,
+        "trust.loss_counterfeit": 0.5, "trust.p_word_of_mouth": 1.0,
+        "trust.loss_word_of_mouth": 0.2}
+    m = model_with_sellers_at(g, {"R"}, over, fixed(3), check=_rich)
+    before = {leaf: m.user(leaf) for leaf in LEAVES}
+    m.step()
+    d = m.metrics().iloc[0]
+    assert d["purchases"] == 4 and d["units_sold"] == 4
+    assert d["gmv_moments"] == d["gmv_resellers"] == 400
+    assert d["counterfeits_delivered"] == 4
+    assert d["word_of_mouth_warnings"] == 4  # a->b, b->a, b->c, c->b
+    r = m.reseller_list[0]
+    assert r.inventory == 6 and r.units_sold == 4 and r.cash == pytest.approx(-500 + 400)
+    for leaf in LEAVES:
+        view = m.user(leaf)
+        assert view.n_purchases == 1 and view.n_counterfeits == 1
+        assert view.spent == 100 and view.lost_counterfeit == 100
+        b = before[leaf]  # pays 100, then a day's budget accrues up to the cap
+        assert view.budget == pytest.approx(min(b.budget - 100 + b.budget_rate, b.budget_cap))
+    trust = {leaf: m.user(leaf).trust["R"] for leaf in LEAVES}
+    # own counterfeit halves trust; each warning takes 20% more
+    assert trust["d"] == pytest.approx(0.5)
+    assert trust["a"] == pytest.approx(0.5 * 0.8)
+    assert trust["c"] == pytest.approx(0.5 * 0.8)
+    assert trust["b"] == pytest.approx(0.5 * 0.8 * 0.8)  # warned by a and by c
+
+
+def test_genuine_sale_raises_trust() -> None:
+    over = MUTERS | SURE_SALE | {"trust.gain_genuine": 0.25}
+    m = model_with_sellers_at(star(), {"R"}, over, fixed(1), check=_rich)
+    m.step()
+    assert m.metrics().iloc[0]["purchases"] == 4
+    assert m.metrics().iloc[0]["counterfeits_delivered"] == 0
+    # trust 1 stays 1; the sale went through
+    assert all(m.user(leaf).trust["R"] == pytest.approx(1.0) for leaf in LEAVES)
+    assert m.reseller_list[0].inventory == 6
+
+
+def test_stock_out_rations_orders() -> None:
+    over = MUTERS | SURE_SALE | {"resellers.starter_stock": 3}
+    m = model_with_sellers_at(star(), {"R"}, over, fixed(3), check=_rich)
+    m.step()
+    d = m.metrics().iloc[0]
+    assert d["purchases"] == 3 and d["units_sold"] == 3  # four want one each, three in stock
+    assert m.reseller_list[0].inventory == 0
+    assert sum(m.user(leaf).n_purchases for leaf in LEAVES) == 3
+
+
+# ---------------------------------------------------------------- supply chain
+CHAIN = {
+    "merchants.n_merchants": 1, "merchants.follower_share": 0.0, "merchants.unit_cost": 40.0,
+    "resellers.level1_cost": 50.0, "resellers.markup_per_level": 0.15,
+    "resellers.sell_price": 100.0, "resellers.starter_stock": 10,
+    "resellers.restock_amount": 15, "resellers.fixed_cost_per_day": 2.0,
+    "resellers.p_pitch": 1.0, "resellers.p_accept": 1.0, "resellers.max_level": 2,
+    "trust.trust_weak": 1.0, "trust.trust_strong": 1.0,
+}
+
+
+def test_two_level_chain_starter_stock_and_restock() -> None:
+    g = nx.Graph([("x", "y")])
+    m = model_with_sellers_at(g, {"x"}, MUTERS | CHAIN | {"resellers.restock_below": 3},
+                              fixed(0))
+    merchant = m.merchant_list[0]
+    l1 = m.reseller_list[0]
+    # set-up: level 1 buys its starter stock from the merchant
+    assert (l1.level, l1.inventory, l1.cash) == (1, 10, -500)
+    assert (merchant.cash, merchant.revenue, merchant.units_wholesaled) == (100, 500, 10)
+
+    m.step()  # day 0: x pitches y, y joins at level 2 and buys 10 from x at 57.50
+    assert len(m.reseller_list) == 2
+    l2 = m.reseller_list[1]
+    assert l2.label == "y" and l2.upstream is l1
+    assert (l2.level, l2.cost, l2.price) == (2, pytest.approx(57.5), 100)
+    assert l2.inventory == 10 and l2.cash == pytest.approx(-575)
+    assert l1.inventory == 0
+    assert l1.cash == pytest.approx(-500 - 2 + 575)  # starter, a day's cost, wholesale
+    t = m.sellers
+    assert t.revenue[0] == pytest.approx(575) and t.purchases_cost[0] == pytest.approx(500)
+    assert t.units_wholesaled[0] == 10 and t.fixed_costs[0] == 2 and t.fixed_costs[1] == 0
+    d0 = m.metrics().iloc[0]
+    assert d0["recruits"] == 1 and d0["wholesale_units"] == 10
+
+    m.step()  # day 1: x is below 3 in stock and restocks 15 from the merchant
+    assert l1.inventory == 15
+    assert l1.cash == pytest.approx(73 - 750 - 2)
+    assert l2.inventory == 10 and l2.cash == pytest.approx(-575 - 2)
+    assert merchant.units_wholesaled == 25
+    assert merchant.revenue == pytest.approx(1250) and merchant.costs == pytest.approx(1000)
+    assert merchant.cash == pytest.approx(250)
+    d1 = m.metrics().iloc[1]
+    assert d1["recruits"] == 0 and d1["wholesale_units"] == 15
+    assert d1["unsold_inventory"] == 25
+    assert d1["resellers_active"] == 2
+
+
+def test_upstream_short_of_stock_restocks_before_wholesaling() -> None:
+    g = nx.Graph([("x", "y"), ("x", "z")])
+    m = model_with_sellers_at(g, {"x"}, MUTERS | CHAIN | {"resellers.restock_below": 0},
+                              fixed(0))
+    l1 = m.reseller_list[0]
+    days = 0
+    while len(m.reseller_list) < 3:
+        m.step()
+        days += 1
+        assert days < 40, "x never recruited both friends"
+    second = int(np.flatnonzero(m.metrics()["recruits"].to_numpy())[-1])
+    assert days == second + 1
+    first_recruit, second_recruit = m.reseller_list[1], m.reseller_list[2]
+    # the second recruit found x empty: x bought 15 (restock_amount) and shipped 10
+    assert l1.inventory == 5
+    assert m.sellers.units_bought[0] == 25 and m.sellers.units_wholesaled[0] == 20
+    assert l1.cash == pytest.approx(-500 + 575 - 750 + 575 - 2 * days)
+    assert first_recruit.inventory == second_recruit.inventory == 10
+    assert first_recruit.cash == pytest.approx(-575 - 2 * (days - 1))
+    assert second_recruit.cash == pytest.approx(-575)
+    assert m.merchant_list[0].units_wholesaled == 25
+
+
+def test_quit_after_loss_days() -> None:
+    over = MUTERS | {"resellers.fixed_cost_per_day": 1.0, "resellers.quit_after_loss_days": 3}
+    m = model_with_sellers_at(star(), {"R"}, over, fixed(1))
+    m.run(5)
+    df = m.metrics()
+    # cash < 0 from the starter stock on: days in loss 1, 2, 3 -> quits on day 2
+    assert df["quits"].tolist() == [0, 0, 1, 0, 0]
+    assert df["resellers_quit"].tolist() == [0, 0, 1, 1, 1]
+    assert df["ads_posted"].tolist() == [1, 1, 1, 0, 0]
+    r = m.reseller_list[0]
+    assert r.status == "quit" and r.inventory == 10  # keeps unsold stock
+    assert r.cash == pytest.approx(-500 - 3)  # no fixed cost once quit
