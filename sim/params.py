@@ -175,7 +175,8 @@ class UserParams(_Section):
                                     "lognormal spread of individual thresholds", ge=0, le=3)
     p_background_unfriend: float = param(
         0.0005, "probability/day", "LIT U1 (43% unfollow in 51 days on Twitter; lower on WeChat)",
-        "chance a person unfriends a random friend for reasons other than ads", ge=0, le=1)
+        "chance a person unfriends a random friend for reasons other than ads", ge=0, le=1,
+        uncertain=(0.0001, 0.005))
     annoyance_per_ad: float = param(1.0, "annoyance/ad", "assumption",
                                     "annoyance added by one unwanted ad seen", ge=0)
     annoyance_decay: float = param(
@@ -222,7 +223,8 @@ class PurchaseParams(_Section):
     price_elasticity: float = param(1.0, "exponent", "assumption",
                                     "purchase probability scales as (ref/price)^e", ge=0, le=10)
     fatigue: float = param(0.15, "1/annoyance", "LIT U7, U8",
-                           "purchase probability scales as exp(-fatigue * annoyance)", ge=0)
+                           "purchase probability scales as exp(-fatigue * annoyance)", ge=0,
+                           uncertain=(0.02, 0.5))
     p_payment_fail: float = param(0.1, "probability", "F17",
                                   "probability that a purchase intent fails at payment",
                                   ge=0, le=1)
@@ -310,9 +312,11 @@ class MerchantParams(_Section):
     p_open_push: float = param(0.3, "probability", "F2 (pushes are folded)",
                                "probability a follower opens one push", ge=0, le=1)
     annoyance_per_push: float = param(0.6, "annoyance/push", "LIT U5, U6",
-                                      "annoyance of one unwanted push", ge=0)
+                                      "annoyance of one unwanted push", ge=0,
+                                      uncertain=(0.1, 1.5))
     unfollow_threshold: float = param(4.0, "annoyance", "LIT U5 (19% quit above 6/day)",
-                                      "annoyance at which a follower unfollows", gt=0)
+                                      "annoyance at which a follower unfollows", gt=0,
+                                      uncertain=(2, 20))
     segmentation: bool = param(False, "flag", "F18", "push only to followers who need it")
     segment_need: float = param(0.4, "probability", "F18",
                                 "need above which a follower is in the segment", ge=0, le=1)
