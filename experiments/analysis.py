@@ -1,0 +1,392 @@
+"""Analysis of a sweep folder: means with confidence intervals, sensitivity, figures.
+
+``scsim analyze DIR`` calls :func:`analyze`, which writes into ``DIR/analysis``:
+
+- ``summary.csv``      per design point and output: mean, 95% CI, replicates
+- ``sensitivity.csv``  Sobol (S1, ST) or Morris (mu*, sigma) indices, for a
+  ``sobol`` or ``morris`` sample
+- ``timeseries.png``   chosen per-day columns, mean and 95% CI band per point
+- ``heatmap_<output>.png`` for a two-factor grid
+- ``sensitivity.png``  bars of the indices
+
+Confidence intervals are Student-t intervals of the mean over replicates
+(``mean +- t_{0.975, n-1} * sd / sqrt(n)``); replicates differ only in their
+seed, and design points share replicate seeds (common random numbers).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.design import parse_spec, salib_problem
+from experiments.sweep import read_design, read_table, scenario_for
+
+__all__ = ["mean_ci", "summarize", "point_table", "timeseries_ci", "sensitivity",
+           "plot_timeseries", "plot_heatmap", "plot_frontier", "plot_sensitivity",
+           "plot_points", "analyze"]
+
+
+def mean_ci(x: Any, level: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean and Student-t confidence interval of the finite values of ``x``.
+
+    Returns
+    -------
+    tuple
+        ``(mean, low, high, n)``; the interval is NaN when ``n < 2``.
+    """
+    from scipy import stats
+
+    a = np.asarray(x, dtype=float)
+    a = a[np.isfinite(a)]
+    n = a.size
+    if n == 0:
+        return float("nan"), float("nan"), float("nan"), 0
+    m = float(a.mean())
+    if n < 2:
+        return m, float("nan"), float("nan"), n
+    h = float(stats.t.ppf(0.5 + level / 2, n - 1) * a.std(ddof=1) / np.sqrt(n))
+    return m, m - h, m + h, n
+
+
+def point_table(out: str | Path) -> pd.DataFrame:
+    """One row per design point: ``point`` and its factor values."""
+    design = read_design(out)
+    rows = {}
+    for r in design["runs"]:
+        rows.setdefault(r["point"], {"point": r["point"]} | r["values"])
+    return pd.DataFrame(list(rows.values())).sort_values("point").reset_index(drop=True)
+
+
+def summarize(runs: pd.DataFrame, outputs: list[str], by: list[str] | None = None,
+              level: float = 0.95) -> pd.DataFrame:
+    """Mean and CI of each output over replicates, per group.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        The ``runs`` table (one row per run).
+    outputs : list of str
+        Output columns.
+    by : list of str, optional
+        Grouping columns (default ``["point"]``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``by + [output, mean, ci_low, ci_high, n]``.
+    """
+    by = by or ["point"]
+    rows = []
+    for key, g in runs.groupby(by, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        for o in outputs:
+            m, lo, hi, n = mean_ci(g[o], level)
+            rows.append(dict(zip(by, key, strict=True)) | {"output": o, "mean": m, "ci_low": lo,
+                                                           "ci_high": hi, "n": n})
+    return pd.DataFrame(rows)
+
+
+def timeseries_ci(metrics: pd.DataFrame, column: str, by: str = "point",
+                  level: float = 0.95) -> pd.DataFrame:
+    """Per-day mean and CI of ``column`` over replicates, per ``by`` group (vectorised)."""
+    from scipy import stats
+
+    g = metrics.groupby([by, "day"])[column]
+    df = g.agg(["mean", "std", "count"]).reset_index()
+    t = stats.t.ppf(0.5 + level / 2, np.maximum(df["count"] - 1, 1))
+    h = t * df["std"].fillna(0) / np.sqrt(df["count"])
+    df["ci_low"], df["ci_high"] = df["mean"] - h, df["mean"] + h
+    return df
+
+
+def sensitivity(out: str | Path, outputs: list[str]) -> pd.DataFrame:
+    """SALib Sobol or Morris indices of ``outputs`` for a ``sobol`` / ``morris`` sweep.
+
+    Each output is averaged over replicates at each design point first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sobol: ``output, factor, S1, S1_conf, ST, ST_conf``; Morris:
+        ``output, factor, mu_star, mu_star_conf, sigma``.
+
+    Raises
+    ------
+    ValueError
+        If the sweep is not a ``sobol`` or ``morris`` sample, or runs are missing.
+    """
+    design = read_design(out)
+    sample = design["sample"]
+    if sample not in ("sobol", "morris"):
+        raise ValueError(f"sensitivity indices need a sobol or morris sample; {str(out)!r} "
+                         f"holds a {sample!r} sweep")
+    spec = parse_spec(scenario_for(out), replicates=design["replicates"], sample=sample,
+                      n=design["n"])
+    problem = salib_problem(spec)
+    runs = read_table(out, "runs")
+    n_points = len(point_table(out))
+    means = runs.groupby("point")[outputs].mean().reindex(range(n_points))
+    if means.isna().any().any():
+        missing = int(means.isna().any(axis=1).sum())
+        raise ValueError(f"{missing} design points have no finished runs (or NaN outputs); "
+                         "finish the sweep first")
+    rows = []
+    if sample == "sobol":
+        from SALib.analyze import sobol
+
+        for o in outputs:
+            res = sobol.analyze(problem, means[o].to_numpy(), calc_second_order=False,
+                                seed=int(design["scenario"]["run"]["seed"] % 2**32))
+            for j, f in enumerate(problem["names"]):
+                rows.append({"output": o, "factor": f, "S1": res["S1"][j],
+                             "S1_conf": res["S1_conf"][j], "ST": res["ST"][j],
+                             "ST_conf": res["ST_conf"][j]})
+    else:
+        from SALib.analyze import morris
+        from SALib.sample import morris as morris_sample
+
+        x = morris_sample.sample(problem, spec.n, num_levels=4,
+                                 seed=int(spec.scenario.run.seed % 2**32))
+        for o in outputs:
+            res = morris.analyze(problem, x, means[o].to_numpy(), num_levels=4,
+                                 seed=int(spec.scenario.run.seed % 2**32))
+            for j, f in enumerate(problem["names"]):
+                rows.append({"output": o, "factor": f, "mu_star": res["mu_star"][j],
+                             "mu_star_conf": res["mu_star_conf"][j],
+                             "sigma": res["sigma"][j]})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------- figures
+def _label(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k.split('.')[-1]}={v}" for k, v in values.items())
+
+
+def plot_timeseries(metrics: pd.DataFrame, columns: list[str], path: str | Path,
+                    labels: dict[Any, str] | None = None, by: str = "point",
+                    title: str = "") -> Path:
+    """Per-day mean with 95% CI band, one line per ``by`` group, one panel per column."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(columns), 1, figsize=(7, 2.6 * len(columns)), squeeze=False,
+                             sharex=True)
+    for ax, col in zip(axes[:, 0], columns, strict=True):
+        ts = timeseries_ci(metrics, col, by=by)
+        for key, g in ts.groupby(by):
+            line, = ax.plot(g["day"], g["mean"], lw=1.4,
+                            label=(labels or {}).get(key, f"{by} {key}"))
+            ax.fill_between(g["day"], g["ci_low"], g["ci_high"], alpha=0.2,
+                            color=line.get_color(), lw=0)
+        ax.set_ylabel(col)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=7, ncol=2)
+    axes[-1, 0].set_xlabel("day")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_heatmap(summary: pd.DataFrame, x: str, y: str, output: str, path: str | Path,
+                 title: str = "") -> Path:
+    """Heat map of an output's mean over a two-factor grid (cells annotated)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = summary[summary["output"] == output]
+    grid = s.pivot_table(index=y, columns=x, values="mean")
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    im = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+    ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
+    ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            ax.text(j, i, f"{grid.iat[i, j]:.3g}", ha="center", va="center", color="w",
+                    fontsize=7)
+    fig.colorbar(im, ax=ax, label=output)
+    ax.set_title(title or output, fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_frontier(points: pd.DataFrame, x: str, y: str, path: str | Path, label: str = "label",
+                  frontier: pd.Series | None = None, title: str = "",
+                  xlabel: str = "", ylabel: str = "") -> Path:
+    """Scatter of policies with CI whiskers; the non-dominated ones joined as a frontier.
+
+    ``points`` needs columns ``x, y`` (means), ``x_low, x_high, y_low, y_high``
+    and ``label``; ``frontier`` is a boolean mask of the non-dominated rows.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    ax.errorbar(points[x], points[y],
+                xerr=[points[x] - points[f"{x}_low"], points[f"{x}_high"] - points[x]],
+                yerr=[points[y] - points[f"{y}_low"], points[f"{y}_high"] - points[y]],
+                fmt="o", ms=4, alpha=0.7, lw=0.8, color="tab:blue")
+    for _, r in points.iterrows():
+        ax.annotate(r[label], (r[x], r[y]), fontsize=6, xytext=(3, 3),
+                    textcoords="offset points")
+    if frontier is not None and frontier.any():
+        f = points[frontier].sort_values(x)
+        ax.plot(f[x], f[y], "-", color="tab:red", lw=1.5, label="frontier (non-dominated)")
+        ax.legend(fontsize=8)
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(ylabel or y)
+    ax.grid(alpha=0.3)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_points(summary: pd.DataFrame, x: str, outputs: list[str], path: str | Path,
+                title: str = "", hue: str | None = None) -> Path:
+    """Means with 95% CI error bars against one factor, one panel per output."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(outputs), figsize=(3.6 * len(outputs), 3.3), squeeze=False)
+    for ax, o in zip(axes[0], outputs, strict=True):
+        s = summary[summary["output"] == o]
+        groups = s.groupby(hue) if hue else [(None, s)]
+        for key, g in groups:
+            g = g.sort_values(x)
+            xs = g[x].astype(float) if g[x].dtype != object else np.arange(len(g))
+            ax.errorbar(xs, g["mean"], yerr=[g["mean"] - g["ci_low"], g["ci_high"] - g["mean"]],
+                        fmt="o-", ms=4, capsize=3, label=None if key is None else f"{key}")
+            if g[x].dtype == object:
+                ax.set_xticks(xs, g[x].tolist())
+        ax.set_title(o, fontsize=9)
+        ax.set_xlabel(x.split(".")[-1])
+        ax.grid(alpha=0.3)
+        if hue:
+            ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_sensitivity(indices: pd.DataFrame, path: str | Path) -> Path:
+    """Bars of Sobol S1/ST (or Morris mu*) per factor, one panel per output."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    outputs = list(dict.fromkeys(indices["output"]))
+    fig, axes = plt.subplots(1, len(outputs), figsize=(4 * len(outputs), 3.4), squeeze=False)
+    cols = [("S1", "S1_conf"), ("ST", "ST_conf")] if "S1" in indices else [
+        ("mu_star", "mu_star_conf")]
+    for ax, o in zip(axes[0], outputs, strict=True):
+        s = indices[indices["output"] == o]
+        x = np.arange(len(s))
+        w = 0.8 / len(cols)
+        for k, (c, conf) in enumerate(cols):
+            ax.bar(x + k * w, s[c], w, yerr=s[conf], capsize=2, label=c)
+        ax.set_xticks(x + w * (len(cols) - 1) / 2, [f.split(".")[-1] for f in s["factor"]],
+                      rotation=30, ha="right", fontsize=7)
+        ax.set_title(o, fontsize=9)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# ---------------------------------------------------------------------- entry point
+def analyze(out: str | Path, outputs: list[str] | None = None,
+            timeseries: list[str] | None = None, figures: bool = True) -> dict[str, Path]:
+    """Summaries, sensitivity indices (sobol/morris sweeps) and figures of a sweep folder.
+
+    Parameters
+    ----------
+    out : path
+        Sweep folder.
+    outputs : list of str, optional
+        Scalar outputs (default: the scenario's ``experiment.outputs``, else
+        ``gmv``, ``ads_seen``, ``blocks``).
+    timeseries : list of str, optional
+        Per-day columns to plot (default ``ads_seen``, ``gmv``, ``mean_trust_resellers``).
+    figures : bool
+        Draw the figures.
+
+    Returns
+    -------
+    dict of str to Path
+        What was written.
+
+    Raises
+    ------
+    ValueError
+        If the folder has no finished runs or an output is unknown.
+    """
+    out = Path(out)
+    design = read_design(out)
+    runs = read_table(out, "runs")
+    if runs.empty:
+        raise ValueError(f"{str(out)!r} has no finished runs yet")
+    outputs = outputs or design.get("outputs") or ["gmv", "ads_seen", "blocks"]
+    unknown = [o for o in outputs if o not in runs.columns]
+    if unknown:
+        raise ValueError(f"unknown outputs {unknown}; available: "
+                         f"{', '.join(sorted(c for c in runs.columns if runs[c].dtype != object))}")
+    ana = out / "analysis"
+    ana.mkdir(exist_ok=True)
+    points = point_table(out)
+    summary = summarize(runs, outputs).merge(points, on="point")
+    written = {"summary": ana / "summary.csv"}
+    summary.to_csv(written["summary"], index=False)
+    factors = [f for f in design["factors"] if f in points.columns]
+    if design["sample"] in ("sobol", "morris"):
+        idx = sensitivity(out, outputs)
+        written["sensitivity"] = ana / "sensitivity.csv"
+        idx.to_csv(written["sensitivity"], index=False)
+        if figures:
+            written["sensitivity_png"] = plot_sensitivity(idx, ana / "sensitivity.png")
+    if not figures:
+        return written
+    columns = timeseries or ["ads_seen", "gmv", "mean_trust_resellers"]
+    metrics = read_table(out, "metrics", columns=["day", *columns])
+    if len(points) <= 12:
+        labels = {int(r["point"]): _label({f: r[f] for f in factors})
+                  for _, r in points.iterrows()}
+        written["timeseries"] = plot_timeseries(metrics, columns, ana / "timeseries.png",
+                                                labels=labels, title=design["name"])
+    if design["sample"] == "grid" and len(factors) == 2 and "variant" not in factors:
+        for o in outputs:
+            written[f"heatmap_{o}"] = plot_heatmap(summary, factors[0], factors[1], o,
+                                                   ana / f"heatmap_{o}.png")
+    elif design["sample"] == "grid" and len(factors) == 1:
+        written["points"] = plot_points(summary, factors[0], outputs[:4], ana / "points.png",
+                                        title=design["name"])
+    return written

@@ -1,0 +1,161 @@
+"""``scsim sweep``, ``scsim analyze`` and ``scsim experiment`` (registered by sim/cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from importlib import resources
+from pathlib import Path
+
+from sim.scenario import ScenarioError, load_scenario, with_overrides
+
+__all__ = ["register", "resolve_scenario", "EXPERIMENTS"]
+
+EXPERIMENTS = tuple(f"S{i}" for i in range(1, 10))
+
+
+def resolve_scenario(name: str) -> Path:
+    """A scenario file path: an existing path, or an experiment id ``S1``..``S9``.
+
+    Raises
+    ------
+    ScenarioError
+        If ``name`` is neither a file nor a shipped experiment id.
+    """
+    p = Path(name)
+    if p.is_file():
+        return p
+    key = name.upper().removesuffix(".TOML")
+    if key in EXPERIMENTS:
+        return Path(str(resources.files("experiments").joinpath(f"scenarios/{key}.toml")))
+    raise ScenarioError(f"scenario {name!r} is neither a file nor an experiment id "
+                        f"({', '.join(EXPERIMENTS)})")
+
+
+def _workers(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--workers {value!r}: expected an integer") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--workers {n}: must be >= 1")
+    return n
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from experiments.design import expand, parse_spec
+    from experiments.sweep import SweepInterrupted, run_sweep
+    from sim.cli import parse_set
+
+    path = resolve_scenario(args.scenario)
+    scenario = load_scenario(path)
+    if args.set:
+        scenario = with_overrides(scenario, parse_set(args.set))
+    spec = parse_spec(scenario, replicates=args.replicates, sample=args.sample, n=args.n)
+    out = Path(args.out) if args.out else Path("runs") / "sweeps" / scenario.name
+    n_runs = len({r.run_id for r in expand(spec)})
+    where = f"Dask ({args.dask})" if args.dask else f"{args.workers} local process(es)"
+    print(f"sweep {scenario.name}: {n_runs} runs ({spec.sample}, {spec.replicates} replicates) "
+          f"on {where} -> {out}/")
+    try:
+        res = run_sweep(spec, out, workers=args.workers, dask=args.dask,
+                        progress=not args.quiet)
+    except SweepInterrupted as exc:
+        print(f"scsim: sweep stopped: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        print(f"\nscsim: interrupted; finished runs are kept in {out}/done: rerun the same "
+              "command to resume")
+        raise
+    print(f"{res.finished} finished, {res.failed} failed, {res.skipped} already done; "
+          f"{res.seconds:.1f} s ({res.runs_per_minute:.1f} runs/min)")
+    if res.failed:
+        print(f"failures (error, parameters, traceback) in {out}/failed/")
+    return 1 if res.failed else 0
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from experiments.analysis import analyze
+
+    outputs = [o for s in args.outputs or [] for o in s.split(",") if o]
+    ts = [o for s in args.timeseries or [] for o in s.split(",") if o]
+    written = analyze(args.dir, outputs=outputs or None, timeseries=ts or None,
+                      figures=not args.no_figures)
+    summary = Path(written["summary"])
+    import pandas as pd
+
+    df = pd.read_csv(summary)
+    with pd.option_context("display.width", 140, "display.max_rows", 60):
+        print(df.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    for name, path in written.items():
+        print(f"{name}: {path}")
+    return 0
+
+
+def _cmd_experiment(args: argparse.Namespace) -> int:
+    from experiments.findings import run_experiment, write_index
+
+    ids = list(EXPERIMENTS) if args.id.lower() == "all" else [args.id.upper()]
+    for i in ids:
+        if i not in EXPERIMENTS:
+            raise ScenarioError(f"experiment {args.id!r} is unknown; use S1..S9 or all")
+    out = Path(args.out)
+    findings = []
+    for i in ids:
+        f = run_experiment(i, replicates=args.replicates, workers=args.workers,
+                           data=Path(args.data), out=out, dask=args.dask,
+                           people=args.people, progress=not args.quiet)
+        findings.append(f)
+        print(f"{i}: {f.status_word()} - {f.verdict}")
+        print(f"   report: {out / (i + '.md')}")
+    if args.id.lower() == "all" and args.index:
+        write_index(findings, Path(args.index))
+        print(f"index: {args.index}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``sweep``, ``analyze`` and ``experiment`` to the ``scsim`` parser."""
+    sw = subparsers.add_parser(
+        "sweep", help="run a parameter sweep (resumable) into a Parquet dataset",
+        description="Run every design point x replicate of a scenario's [experiment.sweep]. "
+                    "Rerunning the same command resumes: finished runs are skipped.")
+    sw.add_argument("scenario", help="scenario TOML with an [experiment] table, or S1..S9")
+    sw.add_argument("--replicates", type=int, help="replicates per design point")
+    sw.add_argument("--workers", type=_workers, default=os.cpu_count() or 1,
+                    help="worker processes (default: all cores)")
+    sw.add_argument("--sample", choices=("grid", "lhs", "sobol", "morris"),
+                    help="design (default: the scenario's, else grid)")
+    sw.add_argument("--n", type=int, help="sample size for lhs/sobol/morris")
+    sw.add_argument("--dask", metavar="ADDRESS",
+                    help="run on Dask: 'local' starts a LocalCluster, else a scheduler address")
+    sw.add_argument("--out", help="sweep folder (default runs/sweeps/NAME)")
+    sw.add_argument("--set", action="append", metavar="KEY=VALUE",
+                    help="override a base parameter, e.g. --set graph.n_people=2000")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw.set_defaults(func=_cmd_sweep)
+
+    an = subparsers.add_parser("analyze", help="means with 95%% CIs, sensitivity, figures",
+                               description="Analyse a sweep folder written by scsim sweep.")
+    an.add_argument("dir", help="sweep folder")
+    an.add_argument("--outputs", action="append", metavar="A,B",
+                    help="scalar outputs (default: the scenario's experiment.outputs)")
+    an.add_argument("--timeseries", action="append", metavar="A,B",
+                    help="per-day columns to plot")
+    an.add_argument("--no-figures", action="store_true", help="tables only")
+    an.set_defaults(func=_cmd_analyze)
+
+    ex = subparsers.add_parser("experiment", help="run experiment S1..S9 (or all) and report",
+                               description="Run a shipped experiment at a size that fits this "
+                                           "machine and write its markdown report.")
+    ex.add_argument("id", help="S1..S9 or all")
+    ex.add_argument("--replicates", type=int, default=20, help="replicates (default 20)")
+    ex.add_argument("--workers", type=_workers, default=os.cpu_count() or 1)
+    ex.add_argument("--people", type=int, help="override graph.n_people")
+    ex.add_argument("--dask", metavar="ADDRESS", help="run on Dask ('local' or an address)")
+    ex.add_argument("--data", default="runs/experiments", help="where the sweep folders go")
+    ex.add_argument("--out", default="docs/experiments", help="where reports and figures go")
+    ex.add_argument("--index", default="docs/experiments.md",
+                    help="with 'all': the collected findings page")
+    ex.add_argument("--quiet", action="store_true", help="no progress bar")
+    ex.set_defaults(func=_cmd_experiment)
