@@ -361,16 +361,19 @@ class SocialCommerceModel(mesa.Model):
         self.reports_today = np.bincount(self.st_slot[reports], minlength=self.sellers.size)
         self.today["reports"] = float(reports.size)
         blocks = np.flatnonzero(r.block)
-        self._remove_ties(st[blocks])
+        ended = self._remove_ties(st[blocks])  # two resellers blocking each other end one
         np.add.at(self.sellers.cols["blocks_received"], self.st_slot[blocks], 1)
-        self.today["blocks_resellers"] = float(blocks.size)
+        self.today["blocks_resellers"] = float(ended)
         self._background_churn()
         self.today["blocks"] = self.today["blocks_resellers"] + self.today["blocks_others"]
 
-    def _remove_ties(self, e: np.ndarray) -> None:
-        """Block or unfriend along ties ``e`` (actor -> target): both sides lose the tie."""
+    def _remove_ties(self, e: np.ndarray) -> int:
+        """Block or unfriend along ties ``e`` (actor -> target): both sides lose the tie.
+
+        Returns the number of friendships ended.
+        """
         if e.size == 0:
-            return
+            return 0
         g = self.graph
         ties = self.ties
         pop = self.people
@@ -394,6 +397,7 @@ class SocialCommerceModel(mesa.Model):
         ties.flags[r] |= REMOVED
         self.alive_ties -= 2 * int(e.size)
         self._removed_since_lcc = True
+        return int(e.size)
 
     def _background_churn(self) -> None:
         """Unfriending for reasons other than ads (LIT U1), at ``users.p_background_unfriend``."""
@@ -407,7 +411,8 @@ class SocialCommerceModel(mesa.Model):
         deg = g.degree[who]
         who, deg = who[deg > 0], deg[deg > 0]
         e = g.indptr[who] + (rng.random(who.size) * deg).astype(np.int64)
-        e = e[(self.ties.flags[e] & REMOVED) == 0]
+        e = np.unique(e[(self.ties.flags[e] & REMOVED) == 0])
+        e = e[~(np.isin(g.rev[e], e) & (e > g.rev[e]))]  # two friends dropping each other
         target = g.indices[e]
         to_seller = self.people.role[target] == ROLE_RESELLER
         self.today["blocks_others"] = float(np.count_nonzero(~to_seller))

@@ -161,6 +161,10 @@ def check_day(m: Recorder, before: dict[str, Any]) -> None:
     assert m.alive_ties == alive
     day = m.metrics().iloc[-1]
     assert day["mean_degree"] == pytest.approx(alive / g.n)
+    ended = int(((flags & REMOVED) != 0).sum() - ((before["flags"] & REMOVED) != 0).sum()) // 2
+    assert day["blocks"] == ended, "blocks/unfriends counted != friendships ended today"
+    new_mutes = int(((flags & MUTED) != 0).sum() - ((before["flags"] & MUTED) != 0).sum())
+    assert day["mutes"] == new_mutes
 
     # -- bounded state
     trust = np.asarray(ties.trust)
