@@ -16,8 +16,8 @@ import numpy as np
 
 from sim.ties import IN_GROUP, MUTED, REMOVED, REPORTED
 
-__all__ = ["Exposure", "fill_feeds", "Reactions", "react", "purchase_probability",
-           "ration", "ragged_positions", "find_ties"]
+__all__ = ["Exposure", "fill_feeds", "sparse_binomial", "Reactions", "react",
+           "purchase_probability", "ration", "ragged_positions", "find_ties"]
 
 
 @dataclass
@@ -75,17 +75,37 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
     share = xp.where(load > 0, xp.minimum(xp.float32(1), attention / xp.maximum(load, 1e-9)), 0)
     share = share * opened
     s_tie = share[st_viewer]
-    k_m = draws.binomial(ads_t, s_tie)
-    k_l = draws.binomial(life_t, s_tie)
+    k_m = sparse_binomial(xp, draws, ads_t, s_tie)
+    k_l = sparse_binomial(xp, draws, life_t, s_tie)
     in_group = ((st_flags & IN_GROUP) != 0) & ~removed
-    k_g = draws.binomial(group_ads[st_slot] * in_group, p_read_group)
+    k_g = sparse_binomial(xp, draws, group_ads[st_slot] * in_group, p_read_group)
     dm_ok = muted & ~removed & ~in_group
-    k_d = draws.binomial(ads[st_slot] * dm_ok, p_direct)
+    k_d = sparse_binomial(xp, draws, ads[st_slot] * dm_ok, p_direct)
     read_ordinary = ordinary_load * share
     items = float((xp.minimum(load, attention) * opened).sum())
     ordinary_seen = float(read_ordinary.sum())
     crowded = float((ordinary_load * opened - read_ordinary).sum())
     return Exposure(k_m, k_g, k_d, k_l, items, ordinary_seen, crowded, float(k_m.sum()))
+
+
+def sparse_binomial(xp: Any, draws: Any, n: Any, p: Any) -> Any:
+    """Binomial counts ``Binomial(n[k], p[k])``, drawn only where ``n[k] > 0``.
+
+    Most seller ties carry nothing on a given day (the seller did not post,
+    the viewer did not open, the tie is not a group tie), and a binomial draw
+    costs tens of nanoseconds even for ``n = 0``; the draws that are made
+    have the same distribution.
+
+    Parameters
+    ----------
+    n : int array
+    p : float array of the same shape, or a float
+    """
+    out = xp.zeros(n.shape, dtype=xp.int64)
+    nz = xp.flatnonzero(n)
+    if nz.size:
+        out[nz] = draws.binomial(n[nz], p if xp.ndim(p) == 0 else p[nz])
+    return out
 
 
 @dataclass

@@ -25,16 +25,15 @@ import mesa
 import networkx as nx
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from mesa.agent import AgentSet
-from scipy.sparse.csgraph import connected_components
 
 from agents.merchants import Merchant
 from agents.population import ROLE_RESELLER, Population, UserView
 from agents.resellers import ACTIVE, BANNED, QUIT, STATUS_NAMES, Reseller, SellerTable
-from agents.strategies import PostingStrategy, builtin_strategies
+from agents.strategies import PostingStrategy, Strategy, builtin_strategies
 from sim import kernels
 from sim.backend import Draws, get_xp
+from sim.components import GiantComponent
 from sim.graph import FriendGraph, build_graph
 from sim.metrics import METRICS, new_day
 from sim.params import Scenario
@@ -133,6 +132,8 @@ class SocialCommerceModel(mesa.Model):
         self.st_tie = np.zeros(0, np.int64)
         self.st_viewer = np.zeros(0, np.int32)
         self.st_slot = np.zeros(0, np.int32)
+        self._giant: GiantComponent | None = None
+        self._removed_log: list[np.ndarray] = []
         self.today: dict[str, float] = new_day()
         self._create_merchants()
         self._create_initial_resellers()
@@ -215,7 +216,9 @@ class SocialCommerceModel(mesa.Model):
         g = self.graph
         persons = self.sellers.cols["person"][np.asarray(slots)]
         pos, owner = kernels.ragged_positions(g.indptr, persons)
-        self.st_tie = np.concatenate([self.st_tie, g.rev[pos].astype(np.int64)])
+        e = g.rev[pos].astype(np.int64)
+        self.st_tie = np.concatenate([self.st_tie, e])
+        self.ties.add_seller_ties(e)
         self.st_viewer = np.concatenate([self.st_viewer, g.indices[pos].astype(np.int32)])
         self.st_slot = np.concatenate([self.st_slot, np.asarray(slots, np.int32)[owner]])
 
@@ -269,7 +272,7 @@ class SocialCommerceModel(mesa.Model):
     # 1 ----------------------------------------------------------------------
     def _plan(self) -> None:
         if self.reseller_list:
-            self.agents_by_type[Reseller].shuffle_do("step")
+            self._plan_resellers()
         for m in self.merchant_list:
             m.step()
         t = self.sellers.cols
@@ -277,6 +280,70 @@ class SocialCommerceModel(mesa.Model):
         t["ads_today"][:n] = self.policy.cap_posts(self, t["ads_today"][:n])
         t["ads_total"][:n] += t["ads_today"][:n]
         self.today["ads_posted"] = float(t["ads_today"][:n].sum())
+
+    def _plan_resellers(self) -> None:
+        """Step 1 for resellers: Mesa agents in random order, the arithmetic in bulk.
+
+        Sellers whose strategy keeps the Poisson :meth:`Strategy.plan` of the
+        base class (the three built-ins and any subclass that only sets rates)
+        get today's ads, lifestyle and group posts in one vectorised draw;
+        then, in random order (Mesa's ``self.random``), the agents with
+        something to decide act in Python: a custom strategy runs the agent's
+        whole :meth:`Reseller.step`; a seller low on stock, or with
+        sub-agents who may drain its stock, restocks when low; a seller
+        drawn to pitch today pitches. Each draw has the distribution it has in
+        ``shuffle_do("step")``; only the order of draws in the stream differs.
+        """
+        agents = self.reseller_list
+        n = len(agents)
+        t = self.sellers.cols
+        p = self.params.resellers
+        rng = self.rngs["sellers"]
+        if getattr(self, "_strategy_cache", (0,))[0] != n:
+            index: dict[int, int] = {}
+            uniq: list[PostingStrategy] = []
+            idx = np.empty(n, np.int64)
+            for i, a in enumerate(agents):
+                k = index.get(id(a.strategy))
+                if k is None:
+                    k = index[id(a.strategy)] = len(uniq)
+                    uniq.append(a.strategy)
+                idx[i] = k
+            self._strategy_cache = (n, uniq, idx)
+        _, uniq, idx = self._strategy_cache
+        poisson = np.array([type(s).plan is Strategy.plan for s in uniq], bool)
+        active = t["status"][:n] == ACTIVE
+        bulk = active & poisson[idx]
+        ads = np.zeros(n, np.int64)
+        life = np.zeros(n, np.int64)
+        k = np.flatnonzero(bulk)
+        if k.size:
+            rate_ads = np.array([getattr(s, "ads_per_day", 0.0) for s in uniq])[idx[k]]
+            rate_life = np.array([getattr(s, "lifestyle_per_day", 0.0) for s in uniq])[idx[k]]
+            ads[k] = rng.poisson(rate_ads)
+            life[k] = rng.poisson(rate_life)
+        groups = np.zeros(n, np.int64)
+        owns = np.flatnonzero(bulk & (t["owns_group"][:n] != 0))
+        groups[owns] = rng.poisson(self.params.groups.ads_per_day, owns.size)
+        t["ads_today"][:n] = ads
+        t["life_today"][:n] = life
+        t["group_ads_today"][:n] = groups
+        pitch = bulk & (t["level"][:n] < p.max_level) & (rng.random(n) < p.p_pitch)
+        restock = p.restock_amount > 0
+        may_restock = restock & ((t["inventory"][:n] < p.restock_below)
+                                 | (t["recruits"][:n] > 0))
+        todo = np.flatnonzero((active & ~bulk) | pitch | (bulk & may_restock)).tolist()
+        self.random.shuffle(todo)
+        inventory = t["inventory"]
+        for i in todo:
+            agent = agents[i]
+            if not bulk[i]:
+                agent.step()
+                continue
+            if restock and inventory[i] < p.restock_below:
+                agent.buy_stock(p.restock_amount)
+            if pitch[i]:
+                agent.pitch(rng)
 
     # 2 ----------------------------------------------------------------------
     def _fill_feeds(self) -> kernels.Exposure:
@@ -287,7 +354,7 @@ class SocialCommerceModel(mesa.Model):
         gp = self.params.groups
         exp = kernels.fill_feeds(
             self.xp, self.draws, opened=self.opened, st_viewer=self.st_viewer,
-            st_slot=self.st_slot, st_flags=self.ties.flags[self.st_tie], ads=t.ads_today,
+            st_slot=self.st_slot, st_flags=self._day_st_flags(), ads=t.ads_today,
             life=t.life_today, group_ads=t.group_ads_today, attention=pop.attention,
             ordinary_load=pop.ordinary_load, p_read_group=gp.p_read,
             p_direct=gp.p_direct_reach)
@@ -309,10 +376,12 @@ class SocialCommerceModel(mesa.Model):
         ties = self.ties
         st = self.st_tie
         seen = exp.moments + exp.group + exp.direct
-        ties.cum_ads_seen[st] += seen.astype(np.uint32)
-        a = ties.annoyance[st] * np.float32(1 - p.users.annoyance_decay)
+        # annoyance lives on the seller ties only (sim.ties): no gather, no scatter
+        ties.seller_ads_seen += seen.astype(np.uint32)
+        a = ties.seller_annoyance
+        a *= np.float32(1 - p.users.annoyance_decay)
         a += seen.astype(np.float32) * np.float32(p.users.annoyance_per_ad)
-        ties.annoyance[st] = a
+        ties.touch()
         life = exp.lifestyle > 0
         if life.any():
             e = st[life]
@@ -328,7 +397,7 @@ class SocialCommerceModel(mesa.Model):
         pp = p.purchase
         prob = kernels.purchase_probability(
             self.xp, trust=ties.trust[e], need=self.people.need[viewer, t.category[sl]],
-            appeal=t.appeal[sl], price=t.price[sl], annoyance=ties.annoyance[e],
+            appeal=t.appeal[sl], price=t.price[sl], annoyance=ties.seller_annoyance[cand],
             exposures=seen[cand], p_base=pp.p_buy_base, reference_price=pp.reference_price,
             elasticity=pp.price_elasticity, fatigue=pp.fatigue)
         rng = self.rngs["purchases"]
@@ -343,8 +412,8 @@ class SocialCommerceModel(mesa.Model):
         pop = self.people
         st = self.st_tie
         v = self.st_viewer
-        flags = ties.flags[st]
-        r = kernels.react(self.xp, self.draws, annoyance=ties.annoyance[st], st_flags=flags,
+        flags = self._st_flags  # gathered in step 2; no flag changes since
+        r = kernels.react(self.xp, self.draws, annoyance=ties.seller_annoyance, st_flags=flags,
                           kind=pop.kind[v], mute_thr=pop.mute_thr[v], block_thr=pop.block_thr[v],
                           report_thr=pop.report_thr[v], escalation=p.users.escalation_factor,
                           p_report=p.users.p_report)
@@ -396,6 +465,7 @@ class SocialCommerceModel(mesa.Model):
         ties.flags[e] |= REMOVED | BLOCKER
         ties.flags[r] |= REMOVED
         self.alive_ties -= 2 * int(e.size)
+        self._removed_log.extend((e, r))
         self._removed_since_lcc = True
         return int(e.size)
 
@@ -632,16 +702,32 @@ class SocialCommerceModel(mesa.Model):
         d["mean_degree"] = self.alive_ties / self.graph.n
 
     def _largest_component_share(self) -> float:
+        """Exact share of people in the largest component (:mod:`sim.components`).
+
+        One traversal at the start; then a spanning tree of the giant
+        component is repaired around the ties removed since the last call.
+        """
         g = self.graph
-        alive = ((self.ties.flags & REMOVED) == 0).astype(np.int8)
-        a = sp.csr_matrix((alive, g.indices, g.indptr), shape=(g.n, g.n))
-        a.eliminate_zeros()
-        _, labels = connected_components(a, directed=False)
-        return float(np.bincount(labels).max() / g.n)
+        log, self._removed_log = self._removed_log, []
+        if self._giant is None:
+            self._giant = GiantComponent(g.indptr, g.indices, self.ties.flags, REMOVED)
+            return self._giant.share
+        return self._giant.update(np.concatenate(log) if log else np.zeros(0, np.int64))
 
     def _mean_trust_friend_ties(self) -> float:
-        alive = (self.ties.flags & REMOVED) == 0
-        return float(self.ties.trust[alive].mean()) if alive.any() else float("nan")
+        """Mean trust over alive ties: a sum over all ties minus the (few) removed ones."""
+        trust = self.ties.trust
+        removed = np.flatnonzero(self.ties.flags & REMOVED)
+        n_alive = trust.shape[0] - removed.size
+        if n_alive == 0:
+            return float("nan")
+        total = float(trust.sum(dtype=np.float64)) - float(trust[removed].sum(dtype=np.float64))
+        return total / n_alive
+
+    def _day_st_flags(self) -> np.ndarray:
+        """Flags of the seller ties, gathered once a day (steps 2 and 4 read them)."""
+        self._st_flags = self.ties.flags[self.st_tie]
+        return self._st_flags
 
     # --------------------------------------------------------------- access
     @property
@@ -743,11 +829,11 @@ class SocialCommerceModel(mesa.Model):
         """One row per person: type, role, purchases, spending, losses, friends lost."""
         g = self.graph
         pop = self.people
-        removed = (self.ties.flags & REMOVED) != 0
-        # row sums as differences of a running total (np.add.reduceat fails when the
-        # last people are isolated)
-        csum = np.concatenate([[0], np.cumsum(removed, dtype=np.int64)])
-        lost = csum[g.indptr[1:]] - csum[g.indptr[:-1]]
+        # ties lost per person: count the (few) removed ties by row; O(n_ties) only
+        # in the flag scan, without a running total over all ties
+        removed = np.flatnonzero(self.ties.flags & REMOVED)
+        row = np.searchsorted(g.indptr, removed, side="right") - 1
+        lost = np.bincount(row, minlength=g.n).astype(np.int64)
         labels = np.arange(g.n) if g.labels is None else np.asarray([str(x) for x in g.labels])
         return pd.DataFrame({
             "person": labels, "kind": pop.kind, "role": pop.role,
