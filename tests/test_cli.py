@@ -1,0 +1,212 @@
+"""The ``scsim run`` command line: run folder, metadata, overrides, exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main, parse_set
+from sim.metrics import METRICS
+from sim.scenario import ScenarioError, load_scenario
+
+SMALL_TOML = """\
+name = "tiny"
+description = "a small test town"
+
+[run]
+seed = 5
+days = 6
+
+[graph]
+generator = "watts_strogatz"
+n_people = 250
+mean_degree = 12
+
+[resellers]
+initial_share = 0.05
+
+[groups]
+n_groups = 2
+"""
+
+RUN_FILES = ("config.toml", "metadata.json", "metrics.parquet", "agents.parquet",
+             "people.parquet", "summary.png", "summary.txt")
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    p = tmp_path / "tiny.toml"
+    p.write_text(SMALL_TOML, encoding="utf-8")
+    return p
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
+    code = main(["run", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_run_writes_every_file(small: Path, tmp_path: Path,
+                               capsys: pytest.CaptureFixture) -> None:
+    out_dir = tmp_path / "out"
+    code, out, err = _run([str(small), "--out", str(out_dir), "--quiet"], capsys)
+    assert code == 0, err
+    for name in RUN_FILES:
+        assert (out_dir / name).is_file() and (out_dir / name).stat().st_size > 0, name
+    # the printed summary is the saved one
+    summary = (out_dir / "summary.txt").read_text(encoding="utf-8")
+    assert summary in out and "scenario 'tiny': 250 people, 6 days, seed 5" in out
+    assert (out_dir / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    metrics = pd.read_parquet(out_dir / "metrics.parquet")
+    assert len(metrics) == 6
+    assert set(METRICS) <= set(metrics.columns) and "day" in metrics.columns
+    agents = pd.read_parquet(out_dir / "agents.parquet")
+    assert {"reseller", "merchant"} <= set(agents["type"])
+    assert {"seller_id", "profit", "reports", "friends_lost", "units_sold"} <= set(agents)
+    people = pd.read_parquet(out_dir / "people.parquet")
+    assert len(people) == 250
+    assert {"purchases", "spent", "lost_to_counterfeits", "friends_lost"} <= set(people)
+    # the saved config is the resolved scenario, and loads back to it
+    assert load_scenario(out_dir / "config.toml") == load_scenario(small)
+
+
+def test_metadata_fields(small: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out_dir = tmp_path / "meta"
+    code, _, err = _run([str(small), "--out", str(out_dir), "--quiet", "--seed", "42"], capsys)
+    assert code == 0, err
+    meta = json.loads((out_dir / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["seed"] == 42 and meta["days"] == 6 and meta["n_people"] == 250
+    assert meta["scenario"] == "tiny"
+    for pkg in ("python", "scsim", "mesa", "numpy", "networkx", "pandas", "pyarrow"):
+        assert meta["versions"][pkg], pkg
+    rev = meta["git_revision"]
+    assert rev == "unknown" or len(rev.removesuffix("-dirty")) == 40
+    assert meta["seconds"] >= 0
+    assert load_scenario(out_dir / "config.toml").run.seed == 42
+
+
+def test_seed_days_people_flags(small: Path, tmp_path: Path,
+                                capsys: pytest.CaptureFixture) -> None:
+    out_dir = tmp_path / "flags"
+    code, _, err = _run([str(small), "--out", str(out_dir), "--quiet", "--seed", "3",
+                         "--days", "4", "--people", "200"], capsys)
+    assert code == 0, err
+    cfg = load_scenario(out_dir / "config.toml")
+    assert (cfg.run.seed, cfg.run.days, cfg.graph.n_people) == (3, 4, 200)
+    assert len(pd.read_parquet(out_dir / "metrics.parquet")) == 4
+    assert len(pd.read_parquet(out_dir / "people.parquet")) == 200
+
+
+def test_set_overrides(small: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out_dir = tmp_path / "set"
+    code, _, err = _run([str(small), "--out", str(out_dir), "--quiet",
+                         "--set", "platform.posting_cap=1", "--set", "merchants.segmentation=true",
+                         "--set", "name=\"renamed\"", "--set", "users.p_open_mean=0.5"], capsys)
+    assert code == 0, err
+    cfg = load_scenario(out_dir / "config.toml")
+    assert cfg.platform.posting_cap == 1 and cfg.merchants.segmentation is True
+    assert cfg.name == "renamed" and cfg.users.p_open_mean == 0.5
+    m = pd.read_parquet(out_dir / "metrics.parquet")
+    agents = pd.read_parquet(out_dir / "agents.parquet")
+    resellers = agents[agents["type"] == "reseller"]
+    assert (resellers["ads_posted"] <= 6).all()  # at most 1 a day for 6 days
+    assert m["ads_posted"].max() <= len(resellers)
+
+
+def test_parse_set() -> None:
+    assert parse_set(["a.b=3", "c.d=0.5", "e.f=true", "g.h=word", "i.j=\"x=y\""]) == {
+        "a.b": 3, "c.d": 0.5, "e.f": True, "g.h": "word", "i.j": "x=y"}
+    with pytest.raises(ScenarioError, match="expected KEY=VALUE"):
+        parse_set(["graph.n_people"])
+
+
+def test_default_scenario_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(["--people", "500", "--days", "5", "--quiet"], capsys)
+    assert code == 0, err
+    out_dir = tmp_path / "runs" / "default-seed20141010"  # runs/NAME-seedSEED
+    for name in RUN_FILES:
+        assert (out_dir / name).is_file(), name
+    cfg = load_scenario(out_dir / "config.toml")
+    assert cfg.name == "default" and cfg.graph.n_people == 500 and cfg.run.days == 5
+    assert cfg.groups.n_groups == 10  # from the embedded default.toml, not the class defaults
+    assert "scenario 'default': 500 people, 5 days" in out
+
+
+# ---------------------------------------------------------------- bad input: exit code 2
+@pytest.mark.parametrize(
+    ("toml", "needles"),
+    [
+        ("[users]\np_open_mean = 1.5\n", ["users.p_open_mean = 1.5", "less than or equal to 1"]),
+        ("[graph]\nn_people = -5\n", ["graph.n_people = -5", "greater than or equal to 2"]),
+        ("[graph]\nn_peple = 300\n", ["'graph.n_peple'", "300", "n_people"]),
+        ("[run]\ndays = \"ten\"\n", ["run.days = 'ten'", "number"]),
+        ("[platform]\npolicy = \"ban_all\"\n", ["platform.policy = 'ban_all'", "threshold_ban"]),
+        ("[users]\nshare_muter = 0.9\n", ["share_muter", "must equal 1"]),
+        ("[graph\nn_people = 3\n", ["not valid TOML"]),
+        ("[graph]\ngenerator = \"edgelist\"\nedgelist_path = \"nope.txt\"\n",
+         ["nope.txt", "does not exist"]),
+        ("[graph]\nn_people = 20\nmean_degree = 50\n",
+         ["graph.mean_degree = 50", "graph.n_people = 20"]),
+    ],
+    ids=["probability", "negative", "unknown-key", "wrong-type", "bad-name", "shares",
+         "not-toml", "missing-edgelist", "degree"],
+)
+def test_bad_scenario_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture, toml: str,
+                                  needles: list[str]) -> None:
+    p = tmp_path / "bad.toml"
+    p.write_text(toml, encoding="utf-8")
+    code, out, err = _run([str(p), "--out", str(tmp_path / "o"), "--quiet"], capsys)
+    assert code == 2
+    assert err.startswith("scsim: error:")
+    for needle in needles:
+        assert needle in err, (needle, err)
+    assert not (tmp_path / "o" / "metrics.parquet").exists()  # rejected before the run
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["--people", "-5"], ["graph.n_people = -5"]),
+        (["--days", "0"], ["run.days = 0"]),
+        (["--set", "users.p_report=1.5"], ["users.p_report = 1.5"]),
+        (["--set", "graph.n_peple=3"], ["'graph.n_peple'", "allowed here", "n_people"]),
+        (["--set", "users.p_report"], ["expected KEY=VALUE"]),
+        (["--set", "merchants.segmentation=1"], ["merchants.segmentation = 1", "true or false"]),
+    ],
+)
+def test_bad_flags_exit_2(small: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+                          args: list[str], needles: list[str]) -> None:
+    code, _, err = _run([str(small), "--out", str(tmp_path / "o"), "--quiet", *args], capsys)
+    assert code == 2
+    for needle in needles:
+        assert needle in err, (needle, err)
+
+
+def test_missing_scenario_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    code, _, err = _run([str(tmp_path / "nope.toml"), "--quiet"], capsys)
+    assert code == 2 and "does not exist" in err
+
+
+def test_argparse_errors_exit_2(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--seed", "abc"])
+    assert info.value.code == 2
+    assert "--seed" in capsys.readouterr().err
+
+
+def test_exit_code_2_from_a_real_process(tmp_path: Path) -> None:
+    p = tmp_path / "bad.toml"
+    p.write_text("[users]\np_open_mean = 1.5\n", encoding="utf-8")
+    exe = Path(sys.executable).parent / "scsim"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "sim.cli"]
+    proc = subprocess.run([*cmd, "run", str(p), "--quiet"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2
+    assert "users.p_open_mean = 1.5" in proc.stderr
