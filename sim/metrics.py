@@ -28,7 +28,7 @@ METRICS: dict[str, str] = {
     "purchases": "orders placed and paid",
     "units_sold": "items sold to people",
     "payment_failures": "purchase intents that failed at payment (F17)",
-    "conversion": "orders per ad seen",
+    "conversion": "resellers' orders per ad seen (orders from pushes excluded)",
     "gmv": "gross merchandise value, all channels (RMB)",
     "gmv_moments": "GMV from Moments ads (RMB)",
     "gmv_groups": "GMV from group ads and direct messages (RMB)",

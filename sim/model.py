@@ -540,6 +540,8 @@ class SocialCommerceModel(mesa.Model):
                                  tr + np.float32(tp.gain_genuine) * (1 - tr))
         self._word_of_mouth(viewer[cheated], cols["person"][slot[cheated]])
         d["purchases"] = float(cand.size)
+        # resellers' orders per ad seen; push orders (added in _push_channel) are not from ads
+        d["conversion"] = d["purchases"] / d["ads_seen"] if d["ads_seen"] else 0.0
         d["units_sold"] = float(units.sum())
         d["counterfeits_delivered"] = float(fake.sum())
         d["gmv_moments"] = float(value[moments].sum())
@@ -682,7 +684,6 @@ class SocialCommerceModel(mesa.Model):
         d["resellers_banned"] = float((status == BANNED).sum())
         d["share_resellers_losing"] = float((t.cash < 0).mean()) if t.size else 0.0
         d["unsold_inventory"] = float(t.inventory.sum())
-        d["conversion"] = d["purchases"] / d["ads_seen"] if d["ads_seen"] else 0.0
         d["gmv"] = d["gmv_resellers"] + d["gmv_push"]
         alive = (self.ties.flags[self.st_tie] & REMOVED) == 0
         d["mean_trust_resellers"] = (float(self.ties.trust[self.st_tie[alive]].mean())

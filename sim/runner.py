@@ -155,7 +155,7 @@ def summarize(result: RunResult) -> str:
     s = result.scenario
     total = m.sum(numeric_only=True)
     blocks = total["blocks"]
-    conversion = total["purchases"] / max(total["ads_seen"], 1)
+    conversion = (m["conversion"] * m["ads_seen"]).sum() / max(total["ads_seen"], 1)
     lines = [
         f"scenario {s.name!r}: {s.graph.n_people:,} people, {s.run.days} days, "
         f"seed {s.run.seed} ({result.seconds:.1f} s)",

@@ -411,3 +411,45 @@ def test_quit_after_loss_days() -> None:
     r = m.reseller_list[0]
     assert r.status == "quit" and r.inventory == 10  # keeps unsold stock
     assert r.cash == pytest.approx(-500 - 3)  # no fixed cost once quit
+
+
+# ---------------------------------------------------------------- merchants' pushes
+def _push_model(**over: Any) -> SocialCommerceModel:
+    g = nx.path_graph(40)
+    overrides = EXACT | {"merchants.n_merchants": 1, "merchants.follower_share": 0.5,
+                         "merchants.unfollow_threshold": 1e6, "resellers.initial_share": 0.0}
+    return SocialCommerceModel(graph=g, seed=0, overrides=overrides | over)
+
+
+@pytest.mark.parametrize(
+    ("account", "per_day", "enforce", "days", "expected"),
+    [
+        ("subscription", 3.0, True, 10, 10),  # F2: one a day
+        ("subscription", 3.0, False, 10, 30),
+        ("service", 1.0, True, 61, 9),  # F2: four a month: days 0-3, 30-33, 60
+        ("service", 2.0, True, 35, 8),  # days 0-1 and 30-31
+    ],
+)
+def test_push_limits(account: str, per_day: float, enforce: bool, days: int,
+                     expected: int) -> None:
+    m = _push_model(**{"merchants.account_type": account, "merchants.pushes_per_day": per_day,
+                       "platform.enforce_push_limits": enforce})
+    m.run(days)
+    merchant = m.merchant_list[0]
+    assert merchant.pushes_sent == expected
+    assert m.metrics()["pushes_sent"].sum() == expected * 20  # 20 followers each time
+
+
+def test_push_orders_do_not_count_as_ad_conversion() -> None:
+    # resellers have nothing to sell; every order comes from a push, none from an ad
+    g = nx.watts_strogatz_graph(300, 10, 0.1, seed=1)
+    m = SocialCommerceModel(graph=g, seed=1, overrides={
+        "merchants.n_merchants": 2, "merchants.follower_share": 0.8,
+        "merchants.p_open_push": 1.0, "purchase.p_buy_base": 0.5,
+        "resellers.initial_share": 0.05, "resellers.starter_stock": 0,
+        "resellers.restock_amount": 0})
+    m.run(10)
+    df = m.metrics()
+    assert df["ads_seen"].sum() > 0 and df["gmv_push"].sum() > 0 and df["purchases"].sum() > 0
+    assert df["gmv_resellers"].sum() == 0
+    assert (df["conversion"] == 0).all()
