@@ -276,11 +276,13 @@ def plot_points(summary: pd.DataFrame, x: str, outputs: list[str], path: str | P
         groups = s.groupby(hue) if hue else [(None, s)]
         for key, g in groups:
             g = g.sort_values(x)
-            xs = g[x].astype(float) if g[x].dtype != object else np.arange(len(g))
+            numeric = (pd.api.types.is_numeric_dtype(g[x])
+                       and not pd.api.types.is_bool_dtype(g[x]))
+            xs = g[x].astype(float) if numeric else np.arange(len(g))
             ax.errorbar(xs, g["mean"], yerr=[g["mean"] - g["ci_low"], g["ci_high"] - g["mean"]],
                         fmt="o-", ms=4, capsize=3, label=None if key is None else f"{key}")
-            if g[x].dtype == object:
-                ax.set_xticks(xs, g[x].tolist())
+            if not numeric:
+                ax.set_xticks(xs, [str(v) for v in g[x]])
         ax.set_title(o, fontsize=9)
         ax.set_xlabel(x.split(".")[-1])
         ax.grid(alpha=0.3)

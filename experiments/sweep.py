@@ -289,7 +289,8 @@ def read_table(out: str | Path, table: str = "runs", columns: list[str] | None =
         return pd.DataFrame()
     dset = ds.dataset(path, format="parquet", partitioning="hive")
     if columns is not None:
-        columns = [c for c in dict.fromkeys(columns + ["run_id"]) if c in dset.schema.names]
+        columns = [c for c in dict.fromkeys(columns + ["run_id", "replicate"])
+                   if c in dset.schema.names]
     df = dset.to_table(columns=columns).to_pandas()
     design = read_design(out)
     ids = pd.DataFrame([{"run_id": r["run_id"], "point": r["point"]} for r in design["runs"]])
