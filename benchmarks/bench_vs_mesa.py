@@ -1,0 +1,95 @@
+"""scsim against the idiomatic Mesa reference, in one process, on the same graph.
+
+Runs the default scenario at 10,000 people (mean 100 friends) for ``--days``
+days with scsim and with :mod:`benchmarks.mesa_reference` (every person a
+``mesa.Agent`` with one Python ``step()``), and prints seconds per simulated
+day of each and their ratio, plus the totals of both runs side by side. Both
+models start from the same friend graph; graph building is timed apart.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_vs_mesa.py              # 10k people, 30 days
+    .venv/bin/python benchmarks/bench_vs_mesa.py --people 2000 --days 10 --cached
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.mesa_reference import run_reference  # noqa: E402
+from sim.graph import build_graph  # noqa: E402
+from sim.model import SocialCommerceModel  # noqa: E402
+from sim.rng import stream  # noqa: E402
+from sim.scenario import default_scenario, with_overrides  # noqa: E402
+
+COLUMNS = ("ads_posted", "ads_seen", "mutes", "blocks", "reports", "purchases", "gmv",
+           "recruits")
+
+
+def compare(people: int, days: int, seed: int, cached: bool) -> dict:
+    """Time both models on one graph; return a dict of timings, ratios and totals."""
+    scn = with_overrides(default_scenario(), {"graph.n_people": people, "run.days": days,
+                                              "run.seed": seed})
+    t0 = time.perf_counter()
+    g = build_graph(scn.graph, stream(seed, "graph"))
+    t1 = time.perf_counter()
+    model = SocialCommerceModel(scn, graph=g)
+    t2 = time.perf_counter()
+    model.run()
+    t3 = time.perf_counter()
+    df = model.metrics()
+    out = {
+        "people": people, "days": days, "ties": g.n_ties, "graph_s": t1 - t0,
+        "scsim_init_s": t2 - t1, "scsim_run_s": t3 - t2,
+        "scsim_totals": {c: float(df[c].sum()) for c in COLUMNS},
+    }
+    variants = [("mesa", False)] + ([("mesa_cached", True)] if cached else [])
+    for name, cache in variants:
+        ref = run_reference(scn, g.indptr, g.indices, seed, days, cache_feed_load=cache)
+        out[f"{name}_init_s"] = ref.init_seconds
+        out[f"{name}_run_s"] = ref.run_seconds
+        out[f"{name}_totals"] = {c: ref.totals[c] for c in COLUMNS}
+        out[f"ratio_{name}_per_day"] = ref.run_seconds / out["scsim_run_s"]
+        out[f"ratio_{name}_total"] = ((ref.init_seconds + ref.run_seconds)
+                                      / (out["scsim_init_s"] + out["scsim_run_s"]))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--people", type=int, default=10_000)
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cached", action="store_true",
+                    help="also time the reference with an incrementally kept feed load")
+    ap.add_argument("--json", type=Path, help="write the results to this JSON file")
+    args = ap.parse_args(argv)
+    r = compare(args.people, args.days, args.seed, args.cached)
+    d = args.days
+    print(f"{args.people:,} people, {r['ties']:,} directed ties, {d} days "
+          f"(graph built once in {r['graph_s']:.2f} s)")
+    print(f"{'model':<28}{'init s':>9}{'s/day':>10}{'ratio/day':>11}{'ratio total':>13}")
+    print(f"{'scsim (numpy)':<28}{r['scsim_init_s']:>9.2f}{r['scsim_run_s'] / d:>10.4f}"
+          f"{1:>11.0f}{1:>13.0f}")
+    for name, label in (("mesa", "Mesa reference"), ("mesa_cached", "Mesa ref., cached load")):
+        if f"{name}_run_s" in r:
+            print(f"{label:<28}{r[f'{name}_init_s']:>9.2f}{r[f'{name}_run_s'] / d:>10.4f}"
+                  f"{r[f'ratio_{name}_per_day']:>11.1f}{r[f'ratio_{name}_total']:>13.1f}")
+    print(f"speed ratio (s/day, Mesa reference / scsim): {r['ratio_mesa_per_day']:.1f}x")
+    print("totals over the run:")
+    for c in COLUMNS:
+        line = f"  {c:<12}scsim {r['scsim_totals'][c]:>12.0f}   Mesa {r['mesa_totals'][c]:>12.0f}"
+        print(line)
+    if args.json:
+        args.json.write_text(json.dumps(r, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
