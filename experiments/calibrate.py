@@ -285,6 +285,7 @@ class CalibrationResult:
     targets: dict[str, Target]
     trials: list[dict[str, Any]]
     best: dict[str, Any]
+    best_index: int
     final: dict[str, Any]
     holdout: dict[str, Any]
     identified: dict[str, dict[str, Any]]
@@ -403,7 +404,8 @@ def calibrate(trials: int = 30, *, seed: int = 0, replicates: int = 3, people: i
         if pool is not None:
             pool.shutdown()
     return CalibrationResult(
-        params=rows, targets=tg, trials=history, best=best, final=final, holdout=holdout,
+        params=rows, targets=tg, trials=history, best=best, best_index=best_i, final=final,
+        holdout=holdout,
         identified=identified,
         settings={"trials": trials, "seed": seed, "replicates": replicates,
                   "people": people, "days": days, "seeds": seeds,
@@ -465,8 +467,7 @@ def write_calibration(result: CalibrationResult, path: str | Path, *,
             "objective_best_trial": result.best["objective"],
             "objective_final": result.final["objective"],
             "objective_holdout": result.holdout["objective"],
-            "best_trial": result.trials.index(result.best) if result.best in result.trials
-            else -1,
+            "best_trial": result.best_index,
         },
         "targets": {
             name: {
