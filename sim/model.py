@@ -696,8 +696,8 @@ class SocialCommerceModel(mesa.Model):
         if (self.day + 1) % self.params.run.lcc_every_days == 0 or last:
             if getattr(self, "_removed_since_lcc", False):
                 self._lcc_share = self._largest_component_share()
-                self._trust_friends = self._mean_trust_friend_ties()
                 self._removed_since_lcc = False
+            self._trust_friends = self._mean_trust_friend_ties()  # trust moves without removals
         d["mean_trust_friends"] = self._trust_friends
         d["largest_component_share"] = self._lcc_share
         d["mean_degree"] = self.alive_ties / self.graph.n

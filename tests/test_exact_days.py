@@ -147,6 +147,20 @@ def test_lifestyle_posts_build_trust_without_annoyance() -> None:
     assert m.metrics()["mutes"].sum() == 0
 
 
+def test_mean_trust_friends_follows_trust_without_removals() -> None:
+    m = model_with_sellers_at(star(), {"R"}, MUTERS | {"trust.gain_lifestyle": 0.1,
+                                                       "run.lcc_every_days": 1},
+                              fixed(0, 2))
+    m.run(3)
+    df = m.metrics()
+    for day in range(3):
+        t = 1 - 0.6 * 0.9 ** (2 * (day + 1))  # four ties toward R; six others stay 0.4
+        assert df["mean_trust_friends"].iloc[day] == pytest.approx((6 * 0.4 + 4 * t) / 10,
+                                                                   rel=1e-5)
+        assert df["mean_trust_resellers"].iloc[day] == pytest.approx(t, rel=1e-5)
+    assert df["largest_component_share"].tolist() == [1.0, 1.0, 1.0]
+
+
 # ---------------------------------------------------------------- mute and block
 def test_muter_mutes_on_the_day_annoyance_crosses() -> None:
     m = model_with_sellers_at(star(), {"R"}, MUTERS, fixed(3))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import networkx as nx
 import numpy as np
 import pytest
 
@@ -166,6 +167,22 @@ def check_day(m: Recorder, before: dict[str, Any]) -> None:
     new_mutes = int(((flags & MUTED) != 0).sum() - ((before["flags"] & MUTED) != 0).sum())
     assert day["mutes"] == new_mutes
 
+    # -- derived state agrees with a recomputation from the tie flags
+    alive_mask = (flags & REMOVED) == 0
+    visible = alive_mask & ((flags & MUTED) == 0)
+    rate = np.asarray(m.people.ordinary_rate, np.float64)
+    want = np.bincount(g.src()[visible], weights=rate[g.indices[visible]], minlength=g.n)
+    np.testing.assert_allclose(np.asarray(m.people.ordinary_load), want, rtol=1e-3, atol=1e-3)
+    if (m.day % m.params.run.lcc_every_days == 0) or m.day == m.params.run.days:
+        lcc = max(len(c) for c in nx.connected_components(m.friend_graph())) / g.n
+        assert day["largest_component_share"] == pytest.approx(lcc, abs=1e-12)
+        trust_alive = np.asarray(ties.trust, np.float64)[alive_mask]
+        assert day["mean_trust_friends"] == pytest.approx(trust_alive.mean(), rel=1e-5)
+    st_alive = alive_mask[m.st_tie]
+    if st_alive.any():
+        assert day["mean_trust_resellers"] == pytest.approx(
+            np.asarray(ties.trust, np.float64)[m.st_tie[st_alive]].mean(), rel=1e-5)
+
     # -- bounded state
     trust = np.asarray(ties.trust)
     assert np.isfinite(trust).all() and trust.min() >= 0 and trust.max() <= 1
@@ -238,11 +255,15 @@ def check_totals(m: SocialCommerceModel) -> None:
 
 def run_checked(data: dict[str, Any]) -> Recorder:
     m = Recorder(data)
+    indptr, indices = m.graph.indptr.copy(), m.graph.indices.copy()
     for _ in range(m.params.run.days):
         before = _snapshot(m)
         m.step()
         check_day(m, before)
     check_totals(m)
+    # the friend graph's arrays are never written (removal is a flag)
+    np.testing.assert_array_equal(m.graph.indptr, indptr)
+    np.testing.assert_array_equal(m.graph.indices, indices)
     return m
 
 
