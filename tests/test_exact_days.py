@@ -59,21 +59,26 @@ def fixed(ads: int, lifestyle: int = 0) -> Strategy:
 
 
 def model_with_sellers_at(graph: nx.Graph, sellers: set, overrides: dict[str, Any],
-                          strategy: Strategy,
+                          strategy: Strategy | None,
                           check: Callable[[SocialCommerceModel], bool] | None = None,
                           ) -> SocialCommerceModel:
     """Build the model under the first seed whose initial resellers sit at ``sellers``.
 
     Who starts as a reseller is a random draw; trying seeds until it lands
     where the hand calculation needs it keeps the test exact without
-    reaching into the model's set-up.
+    reaching into the model's set-up. ``strategy=None`` keeps the built-in
+    strategies (all flooders), whose plans the model draws in bulk.
     """
     share = len(sellers) / graph.number_of_nodes()
     over = EXACT | {"resellers.initial_share": share} | overrides
+    custom: dict[str, Any] = ({} if strategy is None else
+                              {"strategies": {"fixed": strategy},
+                               "strategy_shares": {"fixed": 1.0}})
+    if strategy is None:
+        over = over | {"resellers.share_flooder": 1.0, "resellers.share_mixer": 0.0,
+                       "resellers.share_curated": 0.0}
     for seed in range(500):
-        m = SocialCommerceModel(graph=graph, seed=seed, overrides=over,
-                                strategies={"fixed": strategy},
-                                strategy_shares={"fixed": 1.0})
+        m = SocialCommerceModel(graph=graph, seed=seed, overrides=over, **custom)
         if {r.label for r in m.reseller_list} == sellers and (check is None or check(m)):
             return m
     raise AssertionError(f"no seed below 500 puts the resellers at {sellers}")
@@ -353,10 +358,19 @@ CHAIN = {
 }
 
 
-def test_two_level_chain_starter_stock_and_restock() -> None:
+# a custom strategy runs each agent's own step(); the built-in ones are planned in bulk
+STRATEGIES = pytest.mark.parametrize(
+    ("strategy", "extra"),
+    [(fixed(0), {}), (None, {"strategies.flooder_ads_per_day": 0.0})],
+    ids=["custom", "builtin"])
+
+
+@STRATEGIES
+def test_two_level_chain_starter_stock_and_restock(strategy: Strategy | None,
+                                                   extra: dict[str, Any]) -> None:
     g = nx.Graph([("x", "y")])
-    m = model_with_sellers_at(g, {"x"}, MUTERS | CHAIN | {"resellers.restock_below": 3},
-                              fixed(0))
+    m = model_with_sellers_at(g, {"x"}, MUTERS | CHAIN | {"resellers.restock_below": 3}
+                              | extra, strategy)
     merchant = m.merchant_list[0]
     l1 = m.reseller_list[0]
     # set-up: level 1 buys its starter stock from the merchant
@@ -390,10 +404,12 @@ def test_two_level_chain_starter_stock_and_restock() -> None:
     assert d1["resellers_active"] == 2
 
 
-def test_upstream_short_of_stock_restocks_before_wholesaling() -> None:
+@STRATEGIES
+def test_upstream_short_of_stock_restocks_before_wholesaling(strategy: Strategy | None,
+                                                             extra: dict[str, Any]) -> None:
     g = nx.Graph([("x", "y"), ("x", "z")])
-    m = model_with_sellers_at(g, {"x"}, MUTERS | CHAIN | {"resellers.restock_below": 0},
-                              fixed(0))
+    m = model_with_sellers_at(g, {"x"}, MUTERS | CHAIN | {"resellers.restock_below": 0}
+                              | extra, strategy)
     l1 = m.reseller_list[0]
     days = 0
     while len(m.reseller_list) < 3:
@@ -467,3 +483,16 @@ def test_push_orders_do_not_count_as_ad_conversion() -> None:
     assert df["ads_seen"].sum() > 0 and df["gmv_push"].sum() > 0 and df["purchases"].sum() > 0
     assert df["gmv_resellers"].sum() == 0
     assert (df["conversion"] == 0).all()
+
+
+def test_day_one_exposure_builtin_flooders_under_a_cap() -> None:
+    # Poisson(200) ads capped at 3 by the platform: exactly 3 a day
+    over = MUTERS | {"strategies.flooder_ads_per_day": 200.0, "platform.posting_cap": 3.0,
+                     "platform.policy": "threshold_ban", "platform.report_threshold": 1000}
+    m = model_with_sellers_at(star(), {"R"}, over, None)
+    m.run(3)
+    df = m.metrics()
+    assert df["ads_posted"].tolist() == [3, 3, 3]
+    assert df["ads_seen_moments"].tolist() == [12, 12, 12]
+    assert df["mutes"].tolist() == [0, 0, 4]
+    assert m.seller_table().loc[0, "strategy"] == "flooder"
