@@ -300,3 +300,28 @@ def test_invariants_heavy_moderation_and_recruiting() -> None:
     t = m.sellers
     assert (t.status == 2).any(), "expected bans in this scenario"
     assert (t.level >= 2).any(), "expected recruits in this scenario"
+
+
+def test_invariants_custom_strategy_and_policy() -> None:
+    # a user strategy (its own step) beside the bulk-planned built-ins, and a user policy
+    from agents.strategies import Plan, Strategy
+    from sim.platform import ModerationPolicy
+
+    def weekender(seller, rng):  # noqa: ANN001, ANN202
+        return Plan(int(rng.poisson(6)) if seller.model.day % 7 in (5, 6) else 0, 1)
+
+    def strict(policy, model, window):  # noqa: ANN001, ANN202
+        return window >= 2
+
+    data = random_scenario(3)
+    data["resellers"] |= {"p_pitch": 0.6, "p_accept": 0.6, "max_level": 4}
+    m = Recorder(data, strategies={"weekender": Strategy.from_func("weekender", weekender)},
+                 strategy_shares={"weekender": 0.5, "flooder": 0.5},
+                 policy=ModerationPolicy.from_func("strict", strict))
+    for _ in range(m.params.run.days):
+        before = _snapshot(m)
+        m.step()
+        check_day(m, before)
+    check_totals(m)
+    names = {r.strategy.name for r in m.reseller_list}
+    assert names == {"weekender", "flooder"}
