@@ -228,16 +228,22 @@ def build_graph(params: Any, seed: int | np.random.Generator) -> FriendGraph:
         return FriendGraph.from_edgelist(params.edgelist_path)
     if k >= n:
         raise GraphError(f"graph.mean_degree = {k:g} must be < graph.n_people = {n}")
-    if params.generator == "wechat_like":
-        arrays = gen.wechat_like_csr(n, k, params.clustering, seed=seed)
-    elif params.generator == "watts_strogatz":
-        kk = max(2, int(round(k / 2)) * 2)
-        arrays = gen.watts_strogatz_csr(n, kk, params.rewire, seed=seed)
-    elif params.generator == "powerlaw_cluster":
-        arrays = gen.powerlaw_cluster_csr(n, max(1, int(round(k / 2))), params.clustering,
-                                          seed=seed)
-    elif params.generator == "communities":
-        arrays = gen.community_csr(n, k, params.n_communities, params.p_within, seed=seed)
-    else:  # pragma: no cover - pydantic restricts the names
-        raise GraphError(f"graph.generator = {params.generator!r} is unknown")
+    try:
+        if params.generator == "wechat_like":
+            arrays = gen.wechat_like_csr(n, k, params.clustering, seed=seed)
+        elif params.generator == "watts_strogatz":
+            kk = max(2, int(round(k / 2)) * 2)
+            arrays = gen.watts_strogatz_csr(n, kk, params.rewire, seed=seed)
+        elif params.generator == "powerlaw_cluster":
+            arrays = gen.powerlaw_cluster_csr(n, max(1, int(round(k / 2))), params.clustering,
+                                              seed=seed)
+        elif params.generator == "communities":
+            arrays = gen.community_csr(n, k, params.n_communities, params.p_within, seed=seed)
+        else:  # pragma: no cover - pydantic restricts the names
+            raise GraphError(f"graph.generator = {params.generator!r} is unknown")
+    except GraphError:
+        raise
+    except ValueError as exc:  # a combination the generator cannot build: say which section
+        raise GraphError(f"graph.generator = {params.generator!r} with graph.n_people = {n}, "
+                         f"graph.mean_degree = {k:g}: {exc}") from None
     return FriendGraph.from_csr(*arrays)

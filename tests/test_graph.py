@@ -273,3 +273,16 @@ def test_model_with_labels_exposes_original_labels() -> None:
         view.budget = 0
     table = m.seller_table()
     assert set(table.loc[table["type"] == "reseller", "person"]) <= set(g.nodes())
+
+
+@pytest.mark.parametrize(
+    ("over", "needle"),
+    [({"generator": "communities", "n_people": 200, "mean_degree": 150}, "communities"),
+     ({"generator": "wechat_like", "n_people": 2, "mean_degree": 1}, "graph.n_people = 2"),
+     ({"generator": "watts_strogatz", "n_people": 50, "mean_degree": 60},
+      "graph.mean_degree = 60 must be < graph.n_people = 50")],
+)
+def test_generator_rejections_name_the_graph_section(over: dict, needle: str) -> None:
+    with pytest.raises(GraphError, match="graph.") as info:
+        build_graph(GraphParams(**over), np.random.default_rng(0))
+    assert needle in str(info.value)
