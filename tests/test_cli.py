@@ -154,9 +154,12 @@ def test_default_scenario_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
          ["nope.txt", "does not exist"]),
         ("[graph]\nn_people = 20\nmean_degree = 50\n",
          ["graph.mean_degree = 50", "graph.n_people = 20"]),
+        ("[graph]\ngenerator = \"communities\"\nn_people = 200\nmean_degree = 6\n"
+         "n_communities = 4\np_within = 1.0\nrequire_connected = true\n",
+         ["graph.require_connected = true", "disconnected", "25.0%"]),
     ],
     ids=["probability", "negative", "unknown-key", "wrong-type", "bad-name", "shares",
-         "not-toml", "missing-edgelist", "degree"],
+         "not-toml", "missing-edgelist", "degree", "disconnected"],
 )
 def test_bad_scenario_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture, toml: str,
                                   needles: list[str]) -> None:
