@@ -251,6 +251,17 @@ def check_totals(m: SocialCommerceModel) -> None:
     assert int(df["quits"].sum()) == int((t.status == 1).sum())
     assert int(df["mutes"].sum()) == int(((np.asarray(m.ties.flags) & MUTED) != 0).sum())
     assert int(df["reports"].sum()) == int(t.reports.sum())
+    # the per-agent tables tell the same story
+    table = m.seller_table()
+    np.testing.assert_allclose(table["profit"], table["revenue"] - table["costs"], atol=1e-6)
+    res = table[table["type"] == "reseller"]
+    assert int(res["units_sold"].sum()) == int(t.units_sold.sum())
+    assert int((res["status"] == "banned").sum()) == int(df["bans"].sum())
+    people = m.people_table()
+    removed = int(((np.asarray(m.ties.flags) & REMOVED) != 0).sum())
+    assert int(people["friends_lost"].sum()) == removed == 2 * int(df["blocks"].sum())
+    assert float(people["spent"].sum()) == pytest.approx(retail + push_sales, rel=1e-5, abs=1e-2)
+    assert int(people["purchases"].sum()) == int(df["purchases"].sum())
 
 
 def run_checked(data: dict[str, Any]) -> Recorder:
