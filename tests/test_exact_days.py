@@ -496,3 +496,31 @@ def test_day_one_exposure_builtin_flooders_under_a_cap() -> None:
     assert df["ads_seen_moments"].tolist() == [12, 12, 12]
     assert df["mutes"].tolist() == [0, 0, 4]
     assert m.seller_table().loc[0, "strategy"] == "flooder"
+
+
+def test_protocol_only_strategy_and_bad_plans() -> None:
+    class Duck:  # not a Strategy subclass: just the PostingStrategy protocol
+        name, appeal, quality_bonus = "duck", 1.0, 0.0
+
+        def plan(self, seller: Any, rng: np.random.Generator) -> Plan:
+            return Plan(2, 1)
+
+    over = {"graph.n_people": 300, "graph.mean_degree": 10, "resellers.initial_share": 0.05}
+    m = SocialCommerceModel(seed=1, overrides=over, strategies={"duck": Duck()},
+                            strategy_shares={"duck": 1.0}).run(3)
+    assert m.metrics()["ads_posted"].tolist() == [30, 30, 30]  # 15 resellers x 2
+    assert set(m.seller_table().query("type == 'reseller'")["strategy"]) == {"duck"}
+
+    class Negative(Duck):
+        name = "negative"
+
+        def plan(self, seller: Any, rng: np.random.Generator) -> Plan:
+            return Plan(-1, 0)
+
+    m = SocialCommerceModel(seed=1, overrides=over, strategies={"negative": Negative()},
+                            strategy_shares={"negative": 1.0})
+    with pytest.raises(ValueError, match=r"strategy 'negative' planned .*counts must be >= 0"):
+        m.step()
+    with pytest.raises(TypeError, match="lacks name/appeal/quality_bonus/plan"):
+        SocialCommerceModel(seed=1, overrides=over, strategies={"x": object()},
+                            strategy_shares={"x": 1.0})
