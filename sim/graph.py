@@ -93,6 +93,9 @@ class FriendGraph:
     def index_of(self, label: Any) -> int:
         """Internal id of an original node label."""
         if self.labels is None:
+            if isinstance(label, bool) or not isinstance(label, int | np.integer):
+                raise KeyError(f"person {label!r} is not in the graph (labels are the "
+                               f"integers 0..{self.n - 1})")
             i = int(label)
             if not 0 <= i < self.n:
                 raise KeyError(f"person {label!r} is not in the graph (0..{self.n - 1})")

@@ -247,6 +247,10 @@ def test_index_of_unknown_label() -> None:
     fg = FriendGraph.from_networkx(nx.path_graph(3))
     with pytest.raises(KeyError, match="7"):
         fg.index_of(7)
+    assert fg.index_of(np.int64(2)) == 2
+    for wrong in (1.7, "1", True, -1):  # not silently read as person 1
+        with pytest.raises(KeyError, match="not in the graph"):
+            fg.index_of(wrong)
 
 
 @pytest.mark.parametrize("generator", ["wechat_like", "watts_strogatz", "powerlaw_cluster",
