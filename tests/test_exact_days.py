@@ -524,3 +524,27 @@ def test_protocol_only_strategy_and_bad_plans() -> None:
     with pytest.raises(TypeError, match="lacks name/appeal/quality_bonus/plan"):
         SocialCommerceModel(seed=1, overrides=over, strategies={"x": object()},
                             strategy_shares={"x": 1.0})
+
+
+def test_group_ads_reach_members_whatever_their_moments() -> None:
+    # nobody opens Moments; R's group holds all four friends and each reads every group ad
+    over = MUTERS | {"users.p_open_mean": 1e-9, "users.p_open_concentration": 1000.0,
+                     "groups.n_groups": 1, "groups.mean_size": 4, "groups.p_read": 1.0,
+                     "groups.ads_per_day": 3.0, "groups.p_direct_reach": 1.0,
+                     "users.mute_threshold": 4.5, "users.block_threshold": 1000.0}
+    m = model_with_sellers_at(star(), {"R"}, over, fixed(2))
+    posted = []
+    for _ in range(6):
+        m.step()
+        posted.append(int(m.sellers.group_ads_today[0]))
+        d = m.metrics().iloc[-1]
+        assert d["ads_seen_moments"] == 0
+        assert d["ads_seen_group"] == 4 * posted[-1]
+        assert d["ads_seen_direct"] == 0  # group members are reached by the group, not DMs
+    cum = np.cumsum(posted)
+    assert cum[-1] >= 4.5, "too few group ads drawn for this check"
+    for leaf in LEAVES:
+        assert m.user(leaf).annoyance["R"] == pytest.approx(cum[-1])
+        assert m.ties.cum_ads_seen[tie(m, leaf, "R")] == cum[-1]
+    first = int(np.argmax(cum >= 4.5))  # muting does not stop group ads
+    assert m.metrics()["mutes"].tolist() == [4 if k == first else 0 for k in range(6)]
