@@ -142,3 +142,24 @@ def test_streams_shared_across_one_parameter(param: str) -> None:
     np.testing.assert_array_equal(a.people.p_open, b.people.p_open)
     np.testing.assert_array_equal(a.people.kind, b.people.kind)
     assert [r.person for r in a.reseller_list] == [r.person for r in b.reseller_list]
+
+
+@pytest.mark.parametrize(
+    ("base", "change"),
+    [
+        # a posting cap above what anyone posts never binds
+        ({"platform.policy": "threshold_ban"}, {"platform.posting_cap": 50.0}),
+        # word of mouth without counterfeits has nothing to spread
+        ({"resellers.counterfeit_share": 0.0, "resellers.quality_genuine": 1.0,
+          "strategies.curated_quality_bonus": 0.0}, {"trust.p_word_of_mouth": 0.9}),
+        # a report threshold nobody reaches bans nobody
+        ({"users.p_report": 0.0}, {"platform.report_threshold": 1}),
+    ],
+    ids=["cap-not-binding", "no-counterfeits", "no-reports"],
+)
+def test_minimally_different_world_is_identical(base: dict, change: dict) -> None:
+    over = SMALL | {"strategies.flooder_ads_per_day": 3.0} | base
+    a = SocialCommerceModel(seed=8, overrides=over).run()
+    b = SocialCommerceModel(seed=8, overrides=over | change).run()
+    _assert_same_model(a, b)
+    assert a.metrics()["ads_seen"].sum() > 0
