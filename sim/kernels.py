@@ -16,7 +16,8 @@ import numpy as np
 
 from sim.ties import IN_GROUP, MUTED, REMOVED, REPORTED
 
-__all__ = ["Exposure", "fill_feeds", "sparse_binomial", "Reactions", "react",
+__all__ = ["Exposure", "fill_feeds", "sparse_binomial", "Reactions", "Thresholds",
+           "thresholds", "react",
            "purchase_probability", "ration", "ragged_positions", "find_ties"]
 
 
@@ -64,23 +65,24 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
     Exposure
     """
     n = opened.shape[0]
-    removed = (st_flags & REMOVED) != 0
-    muted = (st_flags & MUTED) != 0
-    open_tie = opened[st_viewer]
-    visible = open_tie & ~removed & ~muted
+    ads = ads.astype(xp.int32)
+    life = life.astype(xp.int32)
+    # one table lookup per tie instead of a chain of bit tests (flags are uint8)
+    code = xp.take(_flag_table(xp), st_flags)
+    visible = ((code & _VISIBLE) != 0) & opened[st_viewer]
     ads_t = ads[st_slot] * visible
     life_t = life[st_slot] * visible
-    load = ordinary_load + xp.bincount(st_viewer, weights=(ads_t + life_t).astype(xp.float32),
+    posts = ads_t + life_t
+    load = ordinary_load + xp.bincount(st_viewer, weights=posts,
                                        minlength=n).astype(xp.float32)
     share = xp.where(load > 0, xp.minimum(xp.float32(1), attention / xp.maximum(load, 1e-9)), 0)
-    share = share * opened
-    s_tie = share[st_viewer]
-    k_m = sparse_binomial(xp, draws, ads_t, s_tie)
-    k_l = sparse_binomial(xp, draws, life_t, s_tie)
-    in_group = ((st_flags & IN_GROUP) != 0) & ~removed
-    k_g = sparse_binomial(xp, draws, group_ads[st_slot] * in_group, p_read_group)
-    dm_ok = muted & ~removed & ~in_group
-    k_d = sparse_binomial(xp, draws, ads[st_slot] * dm_ok, p_direct)
+    share = (share * opened).astype(xp.float32)
+    k_m = sparse_binomial(xp, draws, ads_t, share, index=st_viewer)
+    k_l = sparse_binomial(xp, draws, life_t, share, index=st_viewer)
+    in_group = (code & _GROUP) != 0
+    k_g = sparse_binomial(xp, draws, group_ads.astype(xp.int32)[st_slot] * in_group,
+                          p_read_group)
+    k_d = sparse_binomial(xp, draws, ads[st_slot] * ((code & _DIRECT) != 0), p_direct)
     read_ordinary = ordinary_load * share
     items = float((xp.minimum(load, attention) * opened).sum())
     ordinary_seen = float(read_ordinary.sum())
@@ -88,7 +90,7 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
     return Exposure(k_m, k_g, k_d, k_l, items, ordinary_seen, crowded, float(k_m.sum()))
 
 
-def sparse_binomial(xp: Any, draws: Any, n: Any, p: Any) -> Any:
+def sparse_binomial(xp: Any, draws: Any, n: Any, p: Any, index: Any = None) -> Any:
     """Binomial counts ``Binomial(n[k], p[k])``, drawn only where ``n[k] > 0``.
 
     Most seller ties carry nothing on a given day (the seller did not post,
@@ -98,53 +100,131 @@ def sparse_binomial(xp: Any, draws: Any, n: Any, p: Any) -> Any:
 
     Parameters
     ----------
-    n : int array
-    p : float array of the same shape, or a float
+    n : int array (m,)
+    p : float, or float array
+        The probabilities: ``p[k]``, or ``p[index[k]]`` when ``index`` is given
+        (so that only the nonzero entries are gathered).
+    index : int array (m,), optional
+
+    Returns
+    -------
+    int32 array (m,)
     """
-    out = xp.zeros(n.shape, dtype=xp.int64)
+    out = xp.zeros(n.shape, dtype=xp.int32)
     nz = xp.flatnonzero(n)
     if nz.size:
-        out[nz] = draws.binomial(n[nz], p if xp.ndim(p) == 0 else p[nz])
+        if xp.ndim(p) == 0:
+            pk = p
+        else:
+            pk = p[nz] if index is None else p[index[nz]]
+        out[nz] = draws.binomial(n[nz], pk)
     return out
+
+
+#: bits of the flag lookup table of :func:`fill_feeds`
+_VISIBLE, _GROUP, _DIRECT = 1, 2, 4
+_TABLES: dict[str, Any] = {}
+
+
+def _flag_table(xp: Any) -> Any:
+    """``table[flags]``: visible in Moments, reached in a group, reached directly."""
+    key = xp.__name__
+    if key not in _TABLES:
+        f = np.arange(256, dtype=np.uint8)
+        removed = (f & REMOVED) != 0
+        muted = (f & MUTED) != 0
+        group = ((f & IN_GROUP) != 0) & ~removed
+        table = (np.where(~removed & ~muted, _VISIBLE, 0) | np.where(group, _GROUP, 0)
+                 | np.where(muted & ~removed & ~group, _DIRECT, 0)).astype(np.uint8)
+        _TABLES[key] = xp.asarray(table)
+    return _TABLES[key]
 
 
 @dataclass
 class Reactions:
-    """Step 4 decisions, as masks aligned on seller ties."""
+    """Step 4 decisions: positions among the seller ties (sorted int arrays)."""
 
     mute: Any
     block: Any
     report: Any
 
 
-def react(xp: Any, draws: Any, *, annoyance: Any, st_flags: Any, kind: Any, mute_thr: Any,
-          block_thr: Any, report_thr: Any, escalation: float, p_report: float) -> Reactions:
+@dataclass
+class Thresholds:
+    """Annoyance at which the viewer of each seller tie acts (arrays aligned on ties).
+
+    Built by :func:`thresholds` from the viewer's tolerance type: ``inf``
+    where the type never acts that way.
+    """
+
+    mute_at: Any
+    block_at: Any
+    report_at: Any
+    act_at: Any  #: the least of the three
+
+    def extend(self, xp: Any, other: Thresholds) -> Thresholds:
+        """These thresholds followed by ``other``'s."""
+        return Thresholds(*(xp.concatenate([a, b]) for a, b in (
+            (self.mute_at, other.mute_at), (self.block_at, other.block_at),
+            (self.report_at, other.report_at), (self.act_at, other.act_at))))
+
+
+def thresholds(xp: Any, *, kind: Any, mute_thr: Any, block_thr: Any, report_thr: Any,
+               escalation: float) -> Thresholds:
+    """Per-tie action thresholds from the viewers' types and thresholds (F8).
+
+    A tolerant person (kind 0, thresholds already raised) only mutes; a
+    muter (kind 1) mutes at the mute threshold and escalates to a block at
+    ``escalation`` times the block threshold; a blocker (kind 2) blocks at the
+    block threshold and never mutes. Anyone may report.
+
+    Parameters
+    ----------
+    kind, mute_thr, block_thr, report_thr : arrays
+        The viewer of each tie: tolerance type and individual thresholds.
+    """
+    inf = xp.float32(np.inf)
+    mute_at = xp.where(kind == 2, inf, mute_thr).astype(xp.float32)
+    block_at = xp.where(kind == 2, block_thr,
+                        xp.where(kind == 1, block_thr * xp.float32(escalation), inf))
+    block_at = block_at.astype(xp.float32)
+    report_at = xp.asarray(report_thr, dtype=xp.float32)
+    act_at = xp.minimum(xp.minimum(mute_at, block_at), report_at)
+    return Thresholds(mute_at, block_at, report_at, act_at)
+
+
+def react(xp: Any, draws: Any, *, annoyance: Any, st_flags: Any, thr: Thresholds,
+          p_report: float) -> Reactions:
     """Step 4: act on annoyance by tolerance type (F8).
 
     A muter (kind 1) or a tolerant person (kind 0, thresholds already
     raised) mutes once annoyance reaches the mute threshold; a blocker
     (kind 2) blocks or unfriends at the block threshold; a muter escalates to
-    a block at ``escalation`` times it. Anyone over the report threshold
-    reports with probability ``p_report`` a day, once per tie.
+    a block at ``escalation`` times it (:func:`thresholds`). A muted tie can
+    still be blocked. Anyone over the report threshold reports with
+    probability ``p_report`` a day, once per tie. Only the ties at or over
+    their least threshold are examined, and report draws are made for the
+    ties over the report threshold only.
 
     Parameters
     ----------
     annoyance, st_flags : arrays aligned on seller ties
-    kind, mute_thr, block_thr, report_thr : arrays aligned on seller ties
-        The viewer's type and thresholds.
+    thr : Thresholds
+        The viewers' thresholds, aligned on the same ties.
 
     Returns
     -------
     Reactions
     """
-    alive = (st_flags & REMOVED) == 0
-    muted = (st_flags & MUTED) != 0
-    block = alive & (((kind == 2) & (annoyance >= block_thr))
-                     | ((kind == 1) & (annoyance >= block_thr * escalation)))
-    mute = alive & ~muted & ~block & (kind != 2) & (annoyance >= mute_thr)
-    over = alive & ((st_flags & REPORTED) == 0) & (annoyance >= report_thr)
-    report = over & (draws.random(over.shape[0]) < p_report)
-    return Reactions(mute, block, report)
+    c = xp.flatnonzero(annoyance >= thr.act_at)
+    a = annoyance[c]
+    f = st_flags[c]
+    alive = (f & REMOVED) == 0
+    block = alive & (a >= thr.block_at[c])
+    mute = alive & ((f & MUTED) == 0) & ~block & (a >= thr.mute_at[c])
+    over = xp.flatnonzero(alive & ((f & REPORTED) == 0) & (a >= thr.report_at[c]))
+    report = over[draws.random(over.shape[0]) < p_report]
+    return Reactions(c[mute], c[block], c[report])
 
 
 def purchase_probability(xp: Any, *, trust: Any, need: Any, appeal: Any, price: Any,

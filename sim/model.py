@@ -133,6 +133,9 @@ class SocialCommerceModel(mesa.Model):
         self.st_viewer = np.zeros(0, np.int32)
         self.st_slot = np.zeros(0, np.int32)
         self._giant: GiantComponent | None = None
+        # viewers' action thresholds per seller tie, read when the tie starts carrying ads
+        none = np.zeros(0, np.float32)
+        self._st_thr = kernels.Thresholds(none, none, none, none)
         self._removed_log: list[np.ndarray] = []
         self.today: dict[str, float] = new_day()
         self._create_merchants()
@@ -219,6 +222,12 @@ class SocialCommerceModel(mesa.Model):
         e = g.rev[pos].astype(np.int64)
         self.st_tie = np.concatenate([self.st_tie, e])
         self.ties.add_seller_ties(e)
+        v = g.indices[pos]
+        pop = self.people
+        thr = kernels.thresholds(self.xp, kind=pop.kind[v], mute_thr=pop.mute_thr[v],
+                                 block_thr=pop.block_thr[v], report_thr=pop.report_thr[v],
+                                 escalation=self.params.users.escalation_factor)
+        self._st_thr = self._st_thr.extend(self.xp, thr)
         self.st_viewer = np.concatenate([self.st_viewer, g.indices[pos].astype(np.int32)])
         self.st_slot = np.concatenate([self.st_slot, np.asarray(slots, np.int32)[owner]])
 
@@ -390,7 +399,8 @@ class SocialCommerceModel(mesa.Model):
         # purchase intents on ties that saw ads from an active seller in stock
         t = self.sellers
         slot = self.st_slot
-        cand = np.flatnonzero((seen > 0) & (t.status[slot] == ACTIVE) & (t.inventory[slot] > 0))
+        sellable = (t.status == ACTIVE) & (t.inventory > 0)
+        cand = np.flatnonzero((seen > 0) & sellable[slot])
         sl = slot[cand]
         viewer = self.st_viewer[cand]
         e = st[cand]
@@ -414,10 +424,8 @@ class SocialCommerceModel(mesa.Model):
         v = self.st_viewer
         flags = self._st_flags  # gathered in step 2; no flag changes since
         r = kernels.react(self.xp, self.draws, annoyance=ties.seller_annoyance, st_flags=flags,
-                          kind=pop.kind[v], mute_thr=pop.mute_thr[v], block_thr=pop.block_thr[v],
-                          report_thr=pop.report_thr[v], escalation=p.users.escalation_factor,
-                          p_report=p.users.p_report)
-        mutes = np.flatnonzero(r.mute)
+                          thr=self._st_thr, p_report=p.users.p_report)
+        mutes = r.mute
         if mutes.size:
             e = st[mutes]
             ties.flags[e] |= MUTED
@@ -425,11 +433,11 @@ class SocialCommerceModel(mesa.Model):
             np.subtract.at(pop.ordinary_load, v[mutes], pop.ordinary_rate[seller_person])
             np.add.at(self.sellers.cols["mutes_received"], self.st_slot[mutes], 1)
         self.today["mutes"] = float(mutes.size)
-        reports = np.flatnonzero(r.report)
+        reports = r.report
         ties.flags[st[reports]] |= REPORTED
         self.reports_today = np.bincount(self.st_slot[reports], minlength=self.sellers.size)
         self.today["reports"] = float(reports.size)
-        blocks = np.flatnonzero(r.block)
+        blocks = r.block
         ended = self._remove_ties(st[blocks])  # two resellers blocking each other end one
         np.add.at(self.sellers.cols["blocks_received"], self.st_slot[blocks], 1)
         self.today["blocks_resellers"] = float(ended)
