@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for c in python3.13 python3.12 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -r) /root/.pyenv/versions/3.12.1/bin/python python3; do \
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$c; break; fi; done)
 
-.PHONY: demo test venv lint bench clean
+.PHONY: demo test venv browser lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "error: no Python >= 3.12 found; set PYTHON=/path/to/python3.12" >&2; exit 2; fi
@@ -24,7 +24,20 @@ venv: $(VENV)/.installed
 demo: venv
 	$(VENV)/bin/scsim run --out runs/demo
 
-test: venv
+# Debian's chromium for the app's browser test (tests/test_app_browser.py); installed
+# once, as root, by the system's package manager. Playwright only drives it.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium (apt-get) for the browser test"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "note: /usr/bin/chromium is missing, so the browser test will skip (fail under CI=true)."; \
+		echo "      install it with: sudo apt-get install chromium"; \
+	fi
+
+test: venv browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2 -q
 
