@@ -373,8 +373,12 @@ class SocialCommerceModel(mesa.Model):
         d["ads_seen_group"] = float(exp.group.sum())
         d["ads_seen_direct"] = float(exp.direct.sum())
         d["ads_seen"] = d["ads_seen_moments"] + d["ads_seen_group"] + d["ads_seen_direct"]
-        d["feed_items_seen"] = exp.items_seen
-        d["ad_share_of_feed"] = exp.ads_in_feed / exp.items_seen if exp.items_seen else 0.0
+        # items read: the ads and lifestyle posts drawn today plus the friends' posts read
+        # (an expectation); exp.items_seen is all expectation, so a drawn count over it
+        # could exceed 1
+        items = exp.ads_in_feed + float(exp.lifestyle.sum()) + exp.ordinary_seen
+        d["feed_items_seen"] = items
+        d["ad_share_of_feed"] = exp.ads_in_feed / items if items else 0.0
         d["ordinary_seen"] = exp.ordinary_seen
         d["ordinary_crowded_out"] = exp.crowded_out
         return exp

@@ -185,3 +185,33 @@ def test_genuine_share_matches_quality() -> None:
     assert units > 300
     se = np.sqrt(q * (1 - q) / units)
     assert 1 - cf / units == pytest.approx(q, abs=4 * se + 0.02)  # units cluster by order
+
+
+def test_attention_rations_what_is_read() -> None:
+    # F9: each visible item is read with probability min(1, attention / load); with no
+    # ordinary posts the load is the seller's 10 ads, so a leaf reads attention / 10 of them
+    from agents.strategies import Plan, Strategy
+
+    g = __import__("networkx").star_graph(8)  # hub 0, leaves 1..8
+    days, ads = 150, 10
+    over = {"users.p_open_mean": 1.0, "users.attention_mean": 2.0,
+            "users.ordinary_posts_per_day": 0.0, "users.mute_threshold": 1e9,
+            "users.block_threshold": 1e9, "users.report_threshold": 1e9,
+            "users.p_background_unfriend": 0.0, "resellers.initial_share": 1 / 9,
+            "platform.policy": "none", "merchants.n_merchants": 0,
+            "resellers.quit_after_loss_days": 3650, "purchase.p_buy_base": 0.0}
+    fixed = Strategy.from_func("fixed", lambda seller, rng: Plan(ads, 0))
+    for seed in range(50):
+        m = SocialCommerceModel(graph=g, seed=seed, overrides=over, strategies={"f": fixed},
+                                strategy_shares={"f": 1.0})
+        if m.reseller_list[0].person == 0:
+            break
+    m.run(days)
+    for leaf in range(1, 9):
+        share = min(1.0, m.user(leaf).attention / ads)
+        n = days * ads
+        seen = int(m.ties.cum_ads_seen[m.graph.tie(leaf, 0)])
+        assert seen == pytest.approx(n * share, abs=4 * np.sqrt(n * share * (1 - share)) + 1)
+    df = m.metrics()  # only ads in these feeds: every item read is an ad
+    assert df["ad_share_of_feed"].eq(1.0).all()
+    assert (df["feed_items_seen"] == df["ads_seen_moments"]).all()
