@@ -128,6 +128,19 @@ def test_network_sample_is_seeded_and_its_ties_are_the_drawn_edges() -> None:
     assert sellers and ga.number_of_nodes() > len(sellers)
 
 
+def test_scsim_app_command_is_registered_and_checks_the_port() -> None:
+    from sim.app_cli import solara_command
+    from sim.cli import build_parser
+
+    args = build_parser().parse_args(["app", "--port", "9001"])
+    assert args.command == "app" and args.port == 9001 and args.host == "127.0.0.1"
+    cmd = solara_command(9001, "127.0.0.1")
+    assert cmd[-1] == "--production" and "--no-check-version" in cmd
+    assert Path(cmd[4]).name == "app.py"
+    with pytest.raises(ValueError, match="--port = 70000"):
+        solara_command(70000, "127.0.0.1")
+
+
 # ---------------------------------------------------------------- browser
 def _need_browser() -> None:
     reason = None
