@@ -138,6 +138,10 @@ class SocialCommerceModel(mesa.Model):
         self._st_thr = kernels.Thresholds(none, none, none, none)
         self._removed_log: list[np.ndarray] = []
         self.today: dict[str, float] = new_day()
+        # sum and count of trust over alive ties toward people who do not sell: their
+        # trust never changes, so these move only by removals and new resellers
+        self._plain_trust = float(self.ties.trust.sum(dtype=np.float64))
+        self._plain_alive = int(self.graph.n_ties)
         self._create_merchants()
         self._create_initial_resellers()
         self._create_groups()
@@ -220,6 +224,10 @@ class SocialCommerceModel(mesa.Model):
         persons = self.sellers.cols["person"][np.asarray(slots)]
         pos, owner = kernels.ragged_positions(g.indptr, persons)
         e = g.rev[pos].astype(np.int64)
+        # these ties now carry ads and their trust moves: out of the plain-tie sums
+        plain = e[(self.ties.flags[e] & REMOVED) == 0]
+        self._plain_trust -= float(self.ties.trust[plain].sum(dtype=np.float64))
+        self._plain_alive -= int(plain.size)
         self.st_tie = np.concatenate([self.st_tie, e])
         self.ties.add_seller_ties(e)
         v = g.indices[pos]
@@ -466,14 +474,18 @@ class SocialCommerceModel(mesa.Model):
         actor = g.indices[r]
         target = g.indices[e]
         # the ordinary posts each side stops seeing (unless already muted)
-        n = g.n
+        # (unbuffered subtraction over the few people touched, not a pass over all n)
         vis = (ties.flags[e] & MUTED) == 0
         vis_r = (ties.flags[r] & MUTED) == 0
-        pop.ordinary_load -= np.bincount(actor[vis], weights=pop.ordinary_rate[target[vis]],
-                                         minlength=n).astype(np.float32)
-        pop.ordinary_load -= np.bincount(target[vis_r], weights=pop.ordinary_rate[actor[vis_r]],
-                                         minlength=n).astype(np.float32)
-        np.maximum(pop.ordinary_load, 0, out=pop.ordinary_load)
+        np.subtract.at(pop.ordinary_load, actor[vis], pop.ordinary_rate[target[vis]])
+        np.subtract.at(pop.ordinary_load, target[vis_r], pop.ordinary_rate[actor[vis_r]])
+        touched = np.concatenate([actor, target])
+        pop.ordinary_load[touched] = np.maximum(pop.ordinary_load[touched], 0)
+        # trust sums of the ties that are not seller ties (see _mean_trust_friend_ties)
+        for tie, to in ((e, target), (r, actor)):
+            plain = tie[pop.role[to] != ROLE_RESELLER]
+            self._plain_trust -= float(ties.trust[plain].sum(dtype=np.float64))
+            self._plain_alive -= int(plain.size)
         ties.flags[e] |= REMOVED | BLOCKER
         ties.flags[r] |= REMOVED
         self.alive_ties -= 2 * int(e.size)
@@ -698,8 +710,12 @@ class SocialCommerceModel(mesa.Model):
         d["unsold_inventory"] = float(t.inventory.sum())
         d["gmv"] = d["gmv_resellers"] + d["gmv_push"]
         alive = (self.ties.flags[self.st_tie] & REMOVED) == 0
-        d["mean_trust_resellers"] = (float(self.ties.trust[self.st_tie[alive]].mean())
+        seller_trust = self.ties.trust[self.st_tie[alive]]
+        d["mean_trust_resellers"] = (float(seller_trust.mean())
                                      if alive.any() else float("nan"))
+        n_all = self._plain_alive + seller_trust.size
+        self._trust_friends = ((self._plain_trust + float(seller_trust.sum(dtype=np.float64)))
+                               / n_all if n_all else float("nan"))
         fol = [m.f_trust[m.following] for m in self.merchant_list]
         fol = np.concatenate(fol) if fol else np.zeros(0)
         d["mean_trust_merchants"] = float(fol.mean()) if fol.size else float("nan")
@@ -709,7 +725,6 @@ class SocialCommerceModel(mesa.Model):
             if getattr(self, "_removed_since_lcc", False):
                 self._lcc_share = self._largest_component_share()
                 self._removed_since_lcc = False
-            self._trust_friends = self._mean_trust_friend_ties()  # trust moves without removals
         d["mean_trust_friends"] = self._trust_friends
         d["largest_component_share"] = self._lcc_share
         d["mean_degree"] = self.alive_ties / self.graph.n

@@ -1,0 +1,141 @@
+"""The fast paths give what the plain computations give.
+
+Running totals (trust over alive ties, the largest component), seller-aligned
+tie arrays, and the array-namespace route of the kernels are checked against
+direct recomputation on a small run with many removals.
+"""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+
+from sim import kernels
+from sim.backend import Draws, get_xp
+from sim.components import largest_component_share
+from sim.model import SocialCommerceModel
+from sim.ties import REMOVED
+
+OVER = {"graph.n_people": 1500, "graph.mean_degree": 12, "run.days": 40,
+        "resellers.initial_share": 0.05, "users.p_background_unfriend": 0.01,
+        "run.lcc_every_days": 1}
+
+
+@pytest.fixture(scope="module")
+def model() -> SocialCommerceModel:
+    return SocialCommerceModel(overrides=OVER, seed=3).run()
+
+
+def test_many_ties_were_removed(model: SocialCommerceModel) -> None:
+    removed = int(np.count_nonzero(model.ties.flags & REMOVED))
+    assert removed > 0.05 * model.graph.n_ties
+
+
+def test_trust_over_alive_ties_matches_a_full_pass(model: SocialCommerceModel) -> None:
+    alive = (model.ties.flags & REMOVED) == 0
+    want = float(model.ties.trust[alive].astype(np.float64).mean())
+    assert model.metrics()["mean_trust_friends"].iloc[-1] == pytest.approx(want, rel=1e-9)
+    # and it moved during the run (trust is not frozen between checks)
+    assert model.metrics()["mean_trust_friends"].nunique() > 10
+
+
+def test_largest_component_matches_a_full_traversal(model: SocialCommerceModel) -> None:
+    g = model.graph
+    want = largest_component_share(g.indptr, g.indices,
+                                   np.flatnonzero(model.ties.flags & REMOVED))
+    assert model.metrics()["largest_component_share"].iloc[-1] == pytest.approx(want)
+
+
+def test_full_tie_views_match_seller_arrays(model: SocialCommerceModel) -> None:
+    ties = model.ties
+    ann = ties.annoyance
+    assert ann.shape == (model.graph.n_ties,)
+    np.testing.assert_array_equal(ann[model.st_tie], ties.seller_annoyance)
+    others = np.ones(ann.shape[0], bool)
+    others[model.st_tie] = False
+    assert not ann[others].any()
+    assert ties.cum_ads_seen[model.st_tie].sum() == ties.seller_ads_seen.sum() > 0
+
+
+def test_ordinary_load_matches_visible_friends(model: SocialCommerceModel) -> None:
+    g = model.graph
+    pop = model.people
+    fl = model.ties.flags
+    visible = (fl & (REMOVED | np.uint8(1))) == 0
+    src = g.src()
+    want = np.bincount(src[visible], weights=pop.ordinary_rate[g.indices[visible]],
+                       minlength=g.n)
+    np.testing.assert_allclose(pop.ordinary_load, want, rtol=1e-4, atol=1e-3)
+
+
+class _CountingNamespace(types.SimpleNamespace):
+    """numpy, with a tally of the functions the kernels call through ``xp``."""
+
+    def __init__(self) -> None:
+        super().__init__(calls=set())
+
+    def __getattr__(self, name: str):  # only reached for names not set on the instance
+        attr = getattr(np, name)
+        if callable(attr) and not isinstance(attr, type):
+            self.calls.add(name)
+        return attr
+
+
+def _kernel_inputs(seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+    n, m, s = 400, 3000, 30
+    return dict(
+        opened=rng.random(n) < 0.8, st_viewer=rng.integers(0, n, m).astype(np.int32),
+        st_slot=rng.integers(0, s, m).astype(np.int32),
+        st_flags=rng.choice(np.array([0, 1, 2, 16, 17, 8], np.uint8), m),
+        ads=rng.poisson(3, s), life=rng.poisson(1, s), group_ads=rng.poisson(1, s),
+        attention=np.full(n, 10, np.float32), ordinary_load=rng.random(n).astype(np.float32) * 5,
+        p_read_group=0.5, p_direct=0.1)
+
+
+def test_kernels_run_through_the_array_namespace() -> None:
+    """The day's kernels take their array functions from ``xp``: same results through a proxy."""
+    args = _kernel_inputs(0)
+    direct = kernels.fill_feeds(np, Draws(np, np.random.default_rng(5)), **args)
+    xp = _CountingNamespace()
+    proxied = kernels.fill_feeds(xp, Draws(np, np.random.default_rng(5)), **args)
+    for name in ("moments", "group", "direct", "lifestyle"):
+        np.testing.assert_array_equal(getattr(direct, name), getattr(proxied, name))
+    assert direct.items_seen == proxied.items_seen
+    assert {"bincount", "take", "flatnonzero", "zeros", "where"} <= xp.calls
+    thr = kernels.thresholds(xp, kind=np.array([0, 1, 2], np.uint8),
+                             mute_thr=np.full(3, 2.0, np.float32),
+                             block_thr=np.full(3, 3.0, np.float32),
+                             report_thr=np.full(3, 9.0, np.float32), escalation=2.0)
+    np.testing.assert_array_equal(thr.block_at, [np.inf, 6.0, 3.0])
+    np.testing.assert_array_equal(thr.mute_at, [2.0, 2.0, np.inf])
+    r = kernels.react(xp, Draws(np, np.random.default_rng(1)),
+                      annoyance=np.array([2.5, 6.5, 3.5], np.float32),
+                      st_flags=np.zeros(3, np.uint8), thr=thr, p_report=1.0)
+    assert r.mute.tolist() == [0] and r.block.tolist() == [1, 2] and r.report.tolist() == []
+
+
+def test_sparse_binomial_has_the_binomial_law() -> None:
+    rng = np.random.default_rng(2)
+    n = np.where(rng.random(200_000) < 0.3, 6, 0)
+    k = kernels.sparse_binomial(np, Draws(np, rng), n, 0.25)
+    assert k[n == 0].max() == 0
+    assert k[n > 0].mean() == pytest.approx(1.5, abs=0.02)
+    assert k[n > 0].var() == pytest.approx(6 * 0.25 * 0.75, rel=0.03)
+
+
+def test_cupy_backend_without_a_gpu_is_a_clear_error() -> None:
+    pytest.importorskip("numpy")
+    try:
+        import cupy  # noqa: F401
+
+        pytest.skip("CuPy is installed here")
+    except ImportError:
+        pass
+    with pytest.raises(ValueError, match="run.backend = 'cupy' needs CuPy"):
+        get_xp("cupy")
+    with pytest.raises(ValueError, match="cupy"):
+        SocialCommerceModel(overrides={"graph.n_people": 50, "graph.mean_degree": 4,
+                                       "run.backend": "cupy"})
