@@ -5,10 +5,13 @@ kernel's high-water mark, ``VmHWM`` in ``/proc/self/status``, or
 ``ru_maxrss`` elsewhere) is its own. For each size it prints the friend-graph
 build time, the model set-up time, seconds per simulated day, the year total
 (graph + set-up + 365 days, or the days asked for), the peak memory, and the
-ratio to a *floor*: the time of the least work any implementation of a day
-must do at that size (draw who opens Moments, one binomial draw for each tie
-that carries posts that day, one read-modify-write of the annoyance of every
-seller tie), measured in the same process on the same arrays.
+process CPU time (what the run costs on an idle machine; the wall clock also
+counts time lost to other processes on a shared machine), the 1-minute load
+average before and after, and the ratio to a *floor*: the time of the least
+work any implementation of a day must do at that size (draw who opens
+Moments, one binomial draw for each tie that carries posts that day, one
+read-modify-write of the annoyance of every seller tie), measured in the
+same process on the same arrays.
 
 Usage::
 
@@ -78,19 +81,22 @@ def run_one(people: int, days: int, backend: str, seed: int) -> dict:
     scn = with_overrides(default_scenario(), {
         "graph.n_people": people, "run.days": days, "run.seed": seed,
         "run.backend": backend})
-    t0 = time.perf_counter()
+    load0 = os.getloadavg()[0]
+    c0, t0 = time.process_time(), time.perf_counter()
     g = build_graph(scn.graph, stream(seed, "graph"))
     t1 = time.perf_counter()
     graph_mb = peak_rss_mb()
     model = SocialCommerceModel(scn, graph=g)
-    t2 = time.perf_counter()
+    c2, t2 = time.process_time(), time.perf_counter()
     model.run()
-    t3 = time.perf_counter()
+    c3, t3 = time.process_time(), time.perf_counter()
     df = model.metrics()
     return {
         "people": people, "ties": g.n_ties, "days": days, "backend": backend,
         "graph_s": t1 - t0, "init_s": t2 - t1, "run_s": t3 - t2,
         "s_per_day": (t3 - t2) / days, "total_s": t3 - t0,
+        "cpu_s_per_day": (c3 - c2) / days, "cpu_total_s": c3 - c0,
+        "load_avg": [load0, os.getloadavg()[0]],
         "peak_mb": peak_rss_mb(), "graph_peak_mb": graph_mb,
         "floor_s_per_day": floor_seconds_per_day(model),
         "resellers_end": int(df["resellers_active"].iloc[-1]),
@@ -119,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.backend}; {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
     head = (f"{'people':>10} {'ties':>12} {'graph s':>8} {'init s':>7} {'s/day':>8} "
-            f"{'run s':>8} {'total s':>8} {'peak MB':>8} {'x floor':>8}")
+            f"{'run s':>8} {'total s':>8} {'cpu s/day':>9} {'cpu tot s':>9} {'peak MB':>8} "
+            f"{'x floor':>8} {'load':>9}")
     print(head)
     results = []
     for n in sizes:
@@ -133,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
         results.append(r)
         print(f"{n:>10,} {r['ties']:>12,} {r['graph_s']:>8.2f} {r['init_s']:>7.2f} "
               f"{r['s_per_day']:>8.4f} {r['run_s']:>8.2f} {r['total_s']:>8.2f} "
-              f"{r['peak_mb']:>8.0f} {r['s_per_day'] / r['floor_s_per_day']:>8.1f}", flush=True)
+              f"{r['cpu_s_per_day']:>9.4f} {r['cpu_total_s']:>9.2f} "
+              f"{r['peak_mb']:>8.0f} {r['s_per_day'] / r['floor_s_per_day']:>8.1f} "
+              f"{r['load_avg'][0]:>4.1f}-{r['load_avg'][1]:<4.1f}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
