@@ -89,7 +89,7 @@ class Population:
         p_open = rng.beta(m * c, (1 - m) * c, n).astype(f32)
         if users.p_open_mean >= 1.0:
             p_open[:] = 1.0
-        attention = rng.gamma(4.0, users.attention_mean / 4.0, n).astype(f32) + f32(1)
+        attention = rng.gamma(4.0, users.attention_mean / 4.0, n).astype(f32)
         ordinary = rng.exponential(users.ordinary_posts_per_day, n).astype(f32) \
             if users.ordinary_posts_per_day > 0 else np.zeros(n, f32)
         kind = rng.choice(3, size=n, p=[users.share_tolerant, users.share_muter,

@@ -33,6 +33,10 @@ __all__ = [
 ]
 
 
+#: Source text of defaults fitted by ``scsim calibrate`` (sim/data/calibration.toml).
+CAL = "calibrated, docs/calibration.md"
+
+
 def param(
     default: Any,
     unit: str,
@@ -135,13 +139,14 @@ class UserParams(_Section):
     """Ordinary people: activity, attention, tolerance, needs, budget."""
 
     p_open_mean: float = param(
-        0.85, "probability/day", "LIT 4.1 (DAU/MAU 0.88; F6 guessed 0.5)",
+        0.67, "probability/day", f"{CAL} (prior 0.85: LIT 4.1, DAU/MAU 0.88; F6 guessed 0.5)",
         "mean daily probability of opening Moments", gt=0, le=1, uncertain=(0.5, 0.95))
     p_open_concentration: float = param(
         4.0, "beta a+b", "assumption", "Beta concentration of the daily-open probability",
         gt=0, le=1000)
     attention_mean: float = param(
-        25.0, "items/visit", "assumption", "mean number of feed items read per visit",
+        19.79, "items/visit", f"{CAL} (prior 25: assumption)",
+        "mean number of feed items read per visit",
         gt=0, le=10_000, uncertain=(10, 60))
     ordinary_posts_per_day: float = param(
         0.3, "posts/day", "LIT U14 (about 20% like to post)",
@@ -153,10 +158,10 @@ class UserParams(_Section):
     share_blocker: float = param(0.43, "share", "F8, LIT U4 (43% exit)",
                                  "share of people of the blocking type", ge=0, le=1)
     mute_threshold: float = param(
-        8.0, "annoyance", "assumption (calibrated, see docs/calibration.md)",
+        7.194, "annoyance", f"{CAL} (prior 8: assumption)",
         "annoyance at which a muter mutes the poster", gt=0, uncertain=(2, 20))
     block_threshold: float = param(
-        14.0, "annoyance", "assumption (calibrated)",
+        26.05, "annoyance", f"{CAL} (prior 14: assumption)",
         "annoyance at which a blocker blocks or unfriends", gt=0, uncertain=(3, 30))
     tolerant_factor: float = param(
         3.0, "multiplier", "F8 ('生活不易')",
@@ -166,21 +171,22 @@ class UserParams(_Section):
         "a muter blocks once annoyance reaches this multiple of the block threshold",
         ge=1, le=100)
     report_threshold: float = param(
-        12.0, "annoyance", "F12 (users report over-marketing)",
+        18.54, "annoyance", f"{CAL} (prior 12: F12, users report over-marketing)",
         "annoyance at which a person may report the poster", gt=0, uncertain=(5, 40))
-    p_report: float = param(0.1, "probability", "F12, assumption",
+    p_report: float = param(0.03299, "probability", f"{CAL} (prior 0.1: F12, assumption)",
                             "probability of reporting once over the report threshold",
                             ge=0, le=1, uncertain=(0.02, 0.3))
     threshold_spread: float = param(0.3, "log-sd", "LIT U7 (heterogeneous response)",
                                     "lognormal spread of individual thresholds", ge=0, le=3)
     p_background_unfriend: float = param(
-        0.0005, "probability/day", "LIT U1 (43% unfollow in 51 days on Twitter; lower on WeChat)",
+        0.0004327, "probability/day",
+        f"{CAL} (prior 0.0005: LIT U1, 43% unfollow in 51 days on Twitter; lower on WeChat)",
         "chance a person unfriends a random friend for reasons other than ads", ge=0, le=1,
         uncertain=(0.0001, 0.005))
     annoyance_per_ad: float = param(1.0, "annoyance/ad", "assumption",
                                     "annoyance added by one unwanted ad seen", ge=0)
     annoyance_decay: float = param(
-        0.15, "share/day", "LIT U9 (annoyance decays fast)",
+        0.153, "share/day", f"{CAL} (prior 0.15: LIT U9, annoyance decays fast)",
         "share of annoyance that fades each day", ge=0, le=1, uncertain=(0.05, 0.4))
     n_categories: int = param(5, "categories", "assumption", "number of product categories",
                               ge=1, le=1000)
@@ -215,14 +221,14 @@ class PurchaseParams(_Section):
     """Conversion of an ad seen into an order."""
 
     p_buy_base: float = param(
-        0.06, "probability/ad", "F14 (low conversion)",
+        0.0323, "probability/ad", f"{CAL} (prior 0.06: F14, low conversion)",
         "purchase probability per ad at full trust and need, reference price",
         ge=0, le=1, uncertain=(0.005, 0.08))
     reference_price: float = param(100.0, "RMB", "assumption",
                                    "price at which the price factor is 1", gt=0)
     price_elasticity: float = param(1.0, "exponent", "assumption",
                                     "purchase probability scales as (ref/price)^e", ge=0, le=10)
-    fatigue: float = param(0.15, "1/annoyance", "LIT U7, U8",
+    fatigue: float = param(0.115, "1/annoyance", f"{CAL} (prior 0.15: LIT U7, U8)",
                            "purchase probability scales as exp(-fatigue * annoyance)", ge=0,
                            uncertain=(0.02, 0.5))
     p_payment_fail: float = param(0.1, "probability", "F17",
@@ -286,10 +292,10 @@ class ResellerParams(_Section):
                                 "items bought per restock", ge=0)
     fixed_cost_per_day: float = param(2.0, "RMB/day", "assumption",
                                       "daily cost of running a reseller business", ge=0)
-    p_pitch: float = param(0.1, "probability/day", "F4",
+    p_pitch: float = param(0.1301, "probability/day", f"{CAL} (prior 0.1: F4)",
                            "probability a reseller pitches 'become my agent' to a friend today",
                            ge=0, le=1, uncertain=(0.01, 0.5))
-    p_accept: float = param(0.05, "probability", "F4, LIT M4",
+    p_accept: float = param(0.02267, "probability", f"{CAL} (prior 0.05: F4, LIT M4)",
                             "probability a pitched friend joins, at full trust",
                             ge=0, le=1, uncertain=(0.005, 0.2))
     max_level: int = param(6, "levels", "LIT M6 (总代 to 区代)", "deepest reseller level",
@@ -311,10 +317,12 @@ class MerchantParams(_Section):
                                   "share of people following each merchant at start", ge=0, le=1)
     p_open_push: float = param(0.3, "probability", "F2 (pushes are folded)",
                                "probability a follower opens one push", ge=0, le=1)
-    annoyance_per_push: float = param(0.6, "annoyance/push", "LIT U5, U6",
+    annoyance_per_push: float = param(0.3169, "annoyance/push",
+                                      f"{CAL} (prior 0.6: LIT U5, U6)",
                                       "annoyance of one unwanted push", ge=0,
                                       uncertain=(0.1, 1.5))
-    unfollow_threshold: float = param(4.0, "annoyance", "LIT U5 (19% quit above 6/day)",
+    unfollow_threshold: float = param(2.4, "annoyance",
+                                      f"{CAL} (prior 4: LIT U5, 19% quit above 6/day)",
                                       "annoyance at which a follower unfollows", gt=0,
                                       uncertain=(2, 20))
     segmentation: bool = param(False, "flag", "F18", "push only to followers who need it")
@@ -368,7 +376,7 @@ class PlatformParams(_Section):
                                   "reports within the window that ban an account", ge=1)
     report_window_days: int = param(30, "days", "LIT U13", "window for counting reports",
                                     ge=1, le=3650)
-    posting_cap: float = param(0.0, "ads/day", "F13",
+    posting_cap: int = param(0, "ads/day", "F13",
                                "maximum ads a seller may post a day (0 = no cap)", ge=0)
     fold_pushes: bool = param(True, "flag", "F2", "fold public-account pushes")
     enforce_push_limits: bool = param(

@@ -101,13 +101,17 @@ def git_revision() -> str:
         return "unknown"
 
 
-def provenance(scenario: Scenario) -> dict[str, Any]:
-    """Seed, versions, revision and machine of a run."""
+def provenance(scenario: Scenario, n_people: int | None = None) -> dict[str, Any]:
+    """Seed, versions, revision and machine of a run.
+
+    ``n_people`` is the size of the graph actually simulated, when it did
+    not come from the scenario's generator.
+    """
     return {
         "scenario": scenario.name,
         "seed": scenario.run.seed,
         "days": scenario.run.days,
-        "n_people": scenario.graph.n_people,
+        "n_people": scenario.graph.n_people if n_people is None else int(n_people),
         "versions": package_versions(),
         "git_revision": git_revision(),
         "platform": platform.platform(),
@@ -136,7 +140,8 @@ def write_run(result: RunResult, out: str | Path, *, figure: bool = True) -> Pat
     write_parquet(result.metrics, out / "metrics.parquet")
     write_parquet(result.agents, out / "agents.parquet")
     write_parquet(result.people, out / "people.parquet")
-    meta = provenance(result.scenario) | {"seconds": round(result.seconds, 3)}
+    meta = provenance(result.scenario, len(result.people)) | {
+        "seconds": round(result.seconds, 3)}
     (out / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     text = summarize(result)
     (out / "summary.txt").write_text(text + "\n", encoding="utf-8")
@@ -157,7 +162,7 @@ def summarize(result: RunResult) -> str:
     blocks = total["blocks"]
     conversion = (m["conversion"] * m["ads_seen"]).sum() / max(total["ads_seen"], 1)
     lines = [
-        f"scenario {s.name!r}: {s.graph.n_people:,} people, {s.run.days} days, "
+        f"scenario {s.name!r}: {len(result.people):,} people, {s.run.days} days, "
         f"seed {s.run.seed} ({result.seconds:.1f} s)",
         f"ads posted {total['ads_posted']:,.0f}; seen {total['ads_seen']:,.0f}; "
         f"share of feed that is ads {m['ad_share_of_feed'].mean():.1%} (mean over days)",

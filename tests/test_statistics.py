@@ -148,12 +148,12 @@ def test_strong_tie_share_and_initial_trust() -> None:
 
 
 def test_attention_mean() -> None:
-    # attention = Gamma(4, mean / 4) + 1: mean + 1, sd mean / 2
+    # attention = Gamma(4, mean / 4): mean `attention_mean`, sd mean / 2
     mean = 25.0
     att = np.concatenate([np.asarray(SocialCommerceModel(
         seed=s, overrides=SMALL | {"graph.n_people": 1000, "users.attention_mean": mean})
         .people.attention) for s in SEEDS])
-    assert att.mean() == pytest.approx(mean + 1, abs=4 * (mean / 2) / np.sqrt(att.size))
+    assert att.mean() == pytest.approx(mean, abs=4 * (mean / 2) / np.sqrt(att.size))
 
 
 def test_payment_failure_share() -> None:
