@@ -111,7 +111,8 @@ class GraphParams(_Section):
         100.0, "friends", "LIT 4.1 (WeChat mean 128), F5 (about 200 kept in mind)",
         "mean number of friends", gt=0, le=2000)
     clustering: float = param(0.5, "share", "LIT 4.2 (ego-Facebook 0.61)",
-                              "target average clustering of the wechat_like generator (tops out near 0.72)", ge=0, le=1)
+                              "target average clustering of the wechat_like generator "
+                              "(tops out near 0.72)", ge=0, le=1)
     rewire: float = param(0.1, "probability", "assumption",
                           "Watts-Strogatz rewiring probability", ge=0, le=1)
     n_communities: int = param(50, "communities", "assumption",
