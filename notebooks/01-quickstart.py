@@ -60,7 +60,7 @@ from sim.figures import summary_figure  # selects the Agg backend for scripts
 # %matplotlib inline
 
 fig = summary_figure(result.metrics, title=f"default scenario, {N_PEOPLE} people")
-fig
+plt.show()
 
 # %%
 totals = result.metrics[["ads_seen", "mutes", "blocks", "blocks_resellers", "reports",
@@ -158,18 +158,21 @@ states = {v: tie_state(model, v, person) for v in ego.neighbors(person)}
 fig, ax = plt.subplots(figsize=(8, 7))
 others = [e for e in ego.edges() if person not in e]
 nx.draw_networkx_edges(ego, pos, edgelist=others, edge_color="#e6e6e6", width=0.5, ax=ax)
+handles = []
 for state, color in colors.items():
     edges = [(person, v) for v, s in states.items() if s == state]
-    nx.draw_networkx_edges(ego, pos, edgelist=edges, edge_color=color, ax=ax,
-                           width=0.8 if state == "friends" else 2,
-                           style="dashed" if state == "blocked" else "solid",
-                           label=f"{state} ({len(edges)})")
+    width, style = (0.8 if state == "friends" else 2), ("--" if state == "blocked" else "-")
+    if edges:
+        nx.draw_networkx_edges(ego, pos, edgelist=edges, edge_color=color, ax=ax, width=width,
+                               style="dashed" if state == "blocked" else "solid")
+    handles.append(plt.Line2D([], [], color=color, lw=width, ls=style,
+                              label=f"{state} ({len(edges)})"))
 kinds = model.people.kind
 node_colors = ["#7b3294" if v == person else ("tab:blue", "tab:cyan", "tab:gray")[kinds[v]]
                for v in ego.nodes()]
 nx.draw_networkx_nodes(ego, pos, node_color=node_colors, ax=ax,
                        node_size=[200 if v == person else 20 for v in ego.nodes()])
-ax.legend(title="tie to the reseller", loc="lower left")
+ax.legend(handles=handles, title="tie to the reseller", loc="lower left")
 ax.set_title(f"{row['seller_id']} ({agent.strategy.name}) and {ego.number_of_nodes() - 1} "
              f"friends after {DAYS} days; friends coloured by type: tolerant, muter, blocker")
 ax.set_axis_off()
