@@ -92,7 +92,8 @@ def _ratio(a: float, b: float) -> float:
     return float(a / b) if b else float("nan")
 
 
-def run_outputs(metrics: pd.DataFrame, agents: pd.DataFrame) -> dict[str, float]:
+def run_outputs(metrics: pd.DataFrame, agents: pd.DataFrame, n_people: int | None = None
+                ) -> dict[str, float]:
     """Scalar outputs of one run.
 
     Flow columns of :data:`sim.metrics.METRICS` are summed over the run, state
@@ -104,7 +105,10 @@ def run_outputs(metrics: pd.DataFrame, agents: pd.DataFrame) -> dict[str, float]
     month-1 and month-3 values of conversion and trust (``*_m1`` = days 0-29,
     ``*_m3`` = the last 30 days), and per-strategy means over the initial
     (level-1) resellers: ``revenue_<strategy>``, ``profit_<strategy>``,
-    ``units_<strategy>``.
+    ``units_<strategy>``. With ``n_people``, ``moments_read_rate`` estimates
+    the share of Moments ads delivered to a friend that the friend reads:
+    the share of people opening Moments a day times the share of their feed
+    load they read (attention, F9).
 
     Parameters
     ----------
@@ -112,6 +116,8 @@ def run_outputs(metrics: pd.DataFrame, agents: pd.DataFrame) -> dict[str, float]
         Per-day metrics of the run.
     agents : pandas.DataFrame
         The seller table at the end of the run.
+    n_people : int, optional
+        People in the town (for ``moments_read_rate``).
 
     Returns
     -------
@@ -133,6 +139,10 @@ def run_outputs(metrics: pd.DataFrame, agents: pd.DataFrame) -> dict[str, float]
     out["gmv_per_push"] = _ratio(tot["gmv_push"], tot["pushes_sent"])
     out["gmv_per_push_open"] = _ratio(tot["gmv_push"], tot["push_opens"])
     out["push_open_rate"] = _ratio(tot["push_opens"], tot["pushes_sent"])
+    out["moments_read_rate"] = (
+        _ratio(tot["openers"], n_people * len(m))
+        * _ratio(tot["ordinary_seen"], tot["ordinary_seen"] + tot["ordinary_crowded_out"])
+        if n_people else float("nan"))
     w = min(30, len(m))
     for tag, part in (("m1", m.iloc[:w]), ("m3", m.iloc[-w:])):
         out[f"conversion_{tag}"] = _ratio(part["purchases"].sum(), part["ads_seen"].sum())
@@ -222,7 +232,8 @@ def execute_run(run: dict[str, Any], base: dict[str, Any], out: str) -> dict[str
         res = run_scenario(scn)
         params = _param_columns(r.values)
         ident = {"replicate": r.replicate, "seed": r.seed} | params
-        summary = pd.DataFrame([ident | run_outputs(res.metrics, res.agents)
+        summary = pd.DataFrame([ident | run_outputs(res.metrics, res.agents,
+                                                    scn.graph.n_people)
                                 | {"seconds": res.seconds}])
         metrics = res.metrics.assign(**ident)
         agents = res.agents.assign(**ident)
