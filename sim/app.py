@@ -34,6 +34,7 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 
 from agents.resellers import ACTIVE
+from sim import kernels
 from sim.model import SocialCommerceModel
 from sim.params import SECTIONS, Scenario
 from sim.rng import stream
@@ -307,7 +308,7 @@ def network_sample(model: SocialCommerceModel, n_resellers: int = 3,
     Returns
     -------
     graph : networkx.Graph
-        Nodes are internal person ids, attribute ``seller`` (bool).
+        Nodes are internal person ids, attribute ``seller`` (bool, at sampling time).
     pos : dict
         Node -> 2-vector.
     ties : ndarray of int64, shape (n_edges, 2)
@@ -331,7 +332,7 @@ def network_sample(model: SocialCommerceModel, n_resellers: int = 3,
     if not nodes:  # no resellers: a few random people
         nodes.update(int(x) for x in rng.choice(g.n, size=min(g.n, 120), replace=False))
     ids = np.array(sorted(nodes), dtype=np.int64)
-    pos_, owner = _ragged(g.indptr, ids)
+    pos_, owner = kernels.ragged_positions(g.indptr, ids)
     nb = g.indices[pos_]
     inside = np.isin(nb, ids) & (ids[owner] < nb)
     u, v, e_uv = ids[owner][inside], nb[inside].astype(np.int64), pos_[inside]
@@ -345,14 +346,6 @@ def network_sample(model: SocialCommerceModel, n_resellers: int = 3,
                     dtype=np.int64).reshape(-1, 2)
     pos = nx.spring_layout(sample, seed=int(rng.integers(2**31)), iterations=100)
     return sample, pos, ties
-
-
-def _ragged(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    starts, ends = indptr[rows], indptr[rows + 1]
-    lens = ends - starts
-    owner = np.repeat(np.arange(rows.size), lens)
-    offs = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
-    return (starts[owner] + offs).astype(np.int64), owner
 
 
 def tie_states(flags: np.ndarray, ties: np.ndarray) -> np.ndarray:
@@ -398,7 +391,7 @@ def network_figure(model: AppModel) -> Figure:
                                style="dashed" if state == "blocked" else "solid",
                                alpha=0.6 if state == "friends" else 0.9)
     nodes = list(sample.nodes())
-    seller = np.array([sample.nodes[n]["seller"] for n in nodes], dtype=bool)
+    seller = np.asarray(model.people.role)[np.array(nodes, dtype=np.int64)] != 0  # recruits too
     status = _seller_status(model)
     colors = ["#7b3294" if (s and status.get(n, ACTIVE) == ACTIVE) else
               ("#bbbbbb" if s else "#4c72b0") for n, s in zip(nodes, seller, strict=True)]
@@ -409,7 +402,8 @@ def network_figure(model: AppModel) -> Figure:
                        label=f"{s} ({int(counts.get(s, 0))})")[0]
                for s, c in TIE_COLORS.items()]
     handles.append(ax.scatter([], [], s=60, color="#7b3294", label="reseller"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=5,
+    handles.append(ax.scatter([], [], s=60, color="#bbbbbb", label="quit or banned"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3,
               fontsize=7, frameon=False)
     ax.set_title(f"{sample.number_of_nodes()} people around {int(seller.sum())} resellers, "
                  f"day {model.day}", fontsize=9)
