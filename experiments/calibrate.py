@@ -23,15 +23,14 @@ runs of the shipped experiment scenarios (``experiments/scenarios``):
     least 0.1; a shortfall is the miss, scale 0.10.
 
 The objective is the sum of squared scaled misses (0 when every target is
-met). The search is documented and seeded: a Latin hypercube over the
-ranges (log scale where ``hi / lo >= 10``) for 60 % of the trials, with the
-current defaults as trial 0, then Gaussian steps around the best point so
-far (standard deviation 0.1 of each range, shrinking to 0.03). Every trial
-runs the same replicate seeds (common random numbers). The best point is
-then re-run on held-out seeds, and parameters whose value does not move any
-target (Spearman |rho| < 0.4 with every target's miss over the Latin
-hypercube trials) are reported as not identified and returned to their
-defaults.
+met). The search is seeded and documented (:func:`calibrate`): trial 0 is the
+current defaults; then either Optuna's TPE sampler (default; its first 40 %
+of trials are random) or a Latin hypercube followed by Gaussian steps around
+the best point, over the unit cube of the ranges (log scale where
+``hi / lo >= 10``). Every trial runs the same replicate seeds (common random
+numbers). The best trial is the fit; it is re-run on held-out seeds, and each
+parameter's Spearman correlation with each target's miss over the
+space-filling trials says how strongly the targets constrain it.
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -54,7 +54,8 @@ from sim.params import parameter_table
 from sim.scenario import ScenarioError, load_scenario, with_overrides
 
 __all__ = ["Target", "TARGETS", "uncertain_parameters", "simulate", "target_misses",
-           "objective", "calibrate", "CalibrationResult", "write_calibration", "register"]
+           "objective", "calibrate", "CalibrationResult", "write_calibration",
+           "calibration_tables", "update_doc", "register"]
 
 PUSH_LEVELS = (1, 2, 3, 4, 5, 6)
 STRATEGIES = ("flooder", "mixer", "curated")
@@ -288,8 +289,28 @@ class CalibrationResult:
     best_index: int
     final: dict[str, Any]
     holdout: dict[str, Any]
-    identified: dict[str, dict[str, Any]]
+    sensitivity: dict[str, dict[str, Any]]
+    validation: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+
+
+def _round_sig(v: Any, digits: int = 4) -> Any:
+    """``v`` rounded to ``digits`` significant digits (ints unchanged)."""
+    if isinstance(v, int) or v == 0:
+        return v
+    return float(f"{float(v):.{digits}g}")
+
+
+_PRIOR = re.compile(r"\(prior ([-+0-9.eE]+):")
+
+
+def _prior_value(row: Mapping[str, Any]) -> Any:
+    """The prior default of a calibrated parameter (``"(prior X: ..."`` in its source)."""
+    m = _PRIOR.search(str(row["source"]))
+    if m is None:
+        return row["default"]
+    v = float(m.group(1))
+    return int(v) if row["integer"] else v
 
 
 def _spearman(x: np.ndarray, y: np.ndarray) -> float:
@@ -301,17 +322,17 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def calibrate(trials: int = 30, *, seed: int = 0, replicates: int = 3, people: int | None = None,
-              days: int | None = None, workers: int = 1,
-              targets: Mapping[str, float] | None = None,
+              days: int | None = None, workers: int = 1, method: str = "optuna",
+              validate: int = 0, targets: Mapping[str, float] | None = None,
               progress: Callable[[str], None] | None = None) -> CalibrationResult:
     """Fit the uncertain parameters to :data:`TARGETS` by a seeded search.
 
     Parameters
     ----------
     trials : int
-        Parameter sets to evaluate (trial 0 is the current defaults).
+        Parameter sets to evaluate; trial 0 is always the current defaults.
     seed : int
-        Seed of the search (the Latin hypercube and the steps).
+        Seed of the search.
     replicates : int
         Model seeds per trial (``1..replicates``); the held-out check uses
         ``1001..1000 + replicates``.
@@ -319,6 +340,15 @@ def calibrate(trials: int = 30, *, seed: int = 0, replicates: int = 3, people: i
         Shrink the scenarios.
     workers : int
         Processes for the model runs.
+    method : {"optuna", "lhs"}
+        ``"optuna"``: Optuna's TPE sampler (multivariate, seeded), whose first
+        40 % of trials are random; ``"lhs"``: a Latin hypercube for 60 % of the
+        trials, then Gaussian steps around the best point (sd 0.1 of each
+        range, shrinking to 0.03). Both search the unit cube of the ranges
+        (log scale where ``hi / lo >= 10``).
+    validate : int
+        Also run the prior defaults and the fit on this many fresh seeds
+        (2001, 2002, ...), pooled, for an out-of-sample comparison.
     targets : mapping of str to float, optional
         Replace target values by name, e.g. ``{"share_blocks_resellers": 0.7}``.
     progress : callable, optional
@@ -327,17 +357,24 @@ def calibrate(trials: int = 30, *, seed: int = 0, replicates: int = 3, people: i
     Returns
     -------
     CalibrationResult
+        Trial 0 is the current defaults and trial 1 the prior defaults (the
+        values named "prior" in the parameters' source text) when they
+        differ. The best trial, rounded to 4 significant digits, is the fit
+        (``final``, re-run at the rounded values); ``holdout`` re-runs it on
+        held-out seeds; ``sensitivity`` gives, per parameter, the Spearman
+        correlation of its value with each target's miss over the
+        space-filling trials, and whether any reaches 0.4 (``constrained``).
 
     Raises
     ------
     ValueError
-        For ``trials < 1``, ``replicates < 1``, an unknown target, or no
-        uncertain parameters.
+        For ``trials < 1``, ``replicates < 1``, an unknown target or method,
+        or no uncertain parameters.
     """
-    from scipy.stats import qmc
-
     if trials < 1 or replicates < 1:
         raise ValueError(f"trials = {trials} and replicates = {replicates} must be >= 1")
+    if method not in ("optuna", "lhs"):
+        raise ValueError(f"method = {method!r} is unknown; allowed: 'optuna', 'lhs'")
     tg = dict(TARGETS)
     for name, value in (targets or {}).items():
         if name not in tg:
@@ -347,70 +384,106 @@ def calibrate(trials: int = 30, *, seed: int = 0, replicates: int = 3, people: i
     if not rows:
         raise ValueError("no parameter is declared uncertain in sim.params; nothing to fit")
     d = len(rows)
-    rng = np.random.default_rng(seed)
-    n_lhs = max(1, int(round(0.6 * trials)))
-    lhs = qmc.LatinHypercube(d=d, seed=rng).random(max(1, n_lhs - 1))
     default_u = np.array([_to_unit(r, r["default"]) for r in rows])
     seeds = list(range(1, replicates + 1))
     pool = ProcessPoolExecutor(workers) if workers > 1 else None
     history: list[dict[str, Any]] = []
-    best_i = 0
 
-    def evaluate(u: np.ndarray, phase: str, run_seeds: Sequence[int]) -> dict[str, Any]:
-        values = {r["key"]: _to_value(r, float(x)) for r, x in zip(rows, u, strict=True)}
+    def evaluate(u: np.ndarray, phase: str, run_seeds: Sequence[int],
+                 values: dict[str, Any] | None = None) -> dict[str, Any]:
+        if values is None:
+            values = {r["key"]: _to_value(r, float(x)) for r, x in zip(rows, u, strict=True)}
         t0 = time.perf_counter()
         sim = simulate(values, seeds=run_seeds, people=people, days=days, _pool=pool)
         misses = target_misses(sim, tg)
-        return {"phase": phase, "u": u.copy(), "values": values, "sim": sim, "misses": misses,
-                "objective": float(sum(m * m for m in misses.values())),
+        return {"phase": phase, "u": np.asarray(u, float).copy(), "values": values, "sim": sim,
+                "misses": misses, "objective": float(sum(m * m for m in misses.values())),
                 "seconds": time.perf_counter() - t0}
 
+    def record(rec: dict[str, Any]) -> float:
+        history.append(rec)
+        if progress:
+            best = min(h["objective"] for h in history)
+            progress(f"trial {len(history)}/{trials} ({rec['phase']}): objective "
+                     f"{rec['objective']:.3f} (best {best:.3f}) [{rec['seconds']:.1f} s]")
+        return rec["objective"]
+
+    n_space = max(1, int(round((0.4 if method == "optuna" else 0.6) * trials)))
     try:
-        for i in range(trials):
-            if i == 0:
-                u, phase = default_u, "defaults"
-            elif i < n_lhs:
-                u, phase = lhs[i - 1], "lhs"
-            else:
-                frac = (i - n_lhs) / max(1, trials - n_lhs - 1)
-                sd = 0.1 - 0.07 * frac
-                u = np.clip(history[best_i]["u"] + rng.normal(0, sd, d), 0, 1)
-                phase = "step"
-            rec = evaluate(u, phase, seeds)
-            history.append(rec)
-            if rec["objective"] < history[best_i]["objective"]:
-                best_i = i
-            if progress:
-                progress(f"trial {i + 1}/{trials} ({phase}): objective {rec['objective']:.3f} "
-                         f"(best {history[best_i]['objective']:.3f}) "
-                         f"[{rec['seconds']:.1f} s]")
+        record(evaluate(default_u, "defaults", seeds))
+        prior_values = {r["key"]: _prior_value(r) for r in rows}
+        if trials > 1 and prior_values != history[0]["values"]:
+            prior_u = np.array([_to_unit(r, prior_values[r["key"]]) for r in rows])
+            record(evaluate(prior_u, "prior", seeds, prior_values))
+        start = len(history)
+        if method == "lhs":
+            from scipy.stats import qmc
+
+            rng = np.random.default_rng(seed)
+            lhs = qmc.LatinHypercube(d=d, seed=rng).random(max(1, n_space - start))
+            for i in range(start, trials):
+                if i < n_space:
+                    record(evaluate(lhs[i - start], "lhs", seeds))
+                    continue
+                frac = (i - n_space) / max(1, trials - n_space - 1)
+                best_u = min(history, key=lambda h: h["objective"])["u"]
+                u = np.clip(best_u + rng.normal(0, 0.1 - 0.07 * frac, d), 0, 1)
+                record(evaluate(u, "step", seeds))
+        elif trials > 1:
+            import optuna
+
+            optuna.logging.set_verbosity(optuna.logging.WARNING)
+            sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True,
+                                                 n_startup_trials=max(1, n_space - start))
+            study = optuna.create_study(direction="minimize", sampler=sampler)
+            names = [f"u{j}" for j in range(d)]
+            for h in history:
+                study.add_trial(optuna.trial.create_trial(
+                    params=dict(zip(names, np.clip(h["u"], 0, 1).tolist(), strict=True)),
+                    distributions={k: optuna.distributions.FloatDistribution(0.0, 1.0)
+                                   for k in names},
+                    value=h["objective"]))
+
+            def obj(trial: Any) -> float:
+                u = np.array([trial.suggest_float(k, 0.0, 1.0) for k in names])
+                phase = "random" if len(history) < n_space else "tpe"
+                return record(evaluate(u, phase, seeds))
+
+            if trials > start:
+                study.optimize(obj, n_trials=trials - start)
+        best_i = int(np.argmin([h["objective"] for h in history]))
         best = history[best_i]
-        # identifiability over the space-filling trials (defaults + LHS)
-        space = [h for h in history if h["phase"] in ("defaults", "lhs")]
-        identified: dict[str, dict[str, Any]] = {}
-        for j, r in enumerate(rows):
-            x = np.array([h["u"][j] for h in space])
-            rhos = {t: _spearman(x, np.array([abs(h["misses"][t]) for h in space]))
-                    for t in tg}
-            finite = [abs(v) for v in rhos.values() if not math.isnan(v)]
-            assessed = len(space) >= 8 and bool(finite)
-            ident = (max(finite) >= IDENTIFY_RHO) if assessed else True
-            identified[r["key"]] = {"rho": rhos, "assessed": assessed, "identified": ident}
-        u_final = np.array([best["u"][j] if identified[r["key"]]["identified"] else default_u[j]
-                            for j, r in enumerate(rows)])
-        final = best if np.array_equal(u_final, best["u"]) else evaluate(u_final, "final", seeds)
-        holdout = evaluate(u_final, "holdout", [1000 + s for s in seeds])
+        # the fit as it is written into sim/params.py: 4 significant digits
+        fitted = {k: _round_sig(v) for k, v in best["values"].items()}
+        final = evaluate(best["u"], "fitted", seeds, fitted)
+        holdout = evaluate(best["u"], "holdout", [1000 + s for s in seeds], fitted)
+        validation: dict[str, Any] = {}
+        if validate:
+            vseeds = list(range(2001, 2001 + validate))
+            validation = {"seeds": vseeds,
+                          "prior": evaluate(best["u"], "validation-prior", vseeds,
+                                            {r["key"]: _prior_value(r) for r in rows}),
+                          "fitted": evaluate(best["u"], "validation-fitted", vseeds, fitted)}
     finally:
         if pool is not None:
             pool.shutdown()
+    space = [h for h in history if h["phase"] in ("defaults", "prior", "lhs", "random")]
+    sensitivity: dict[str, dict[str, Any]] = {}
+    for j, r in enumerate(rows):
+        x = np.array([h["u"][j] for h in space])
+        rhos = {t: _spearman(x, np.array([abs(h["misses"][t]) for h in space])) for t in tg}
+        finite = [abs(v) for v in rhos.values() if not math.isnan(v)]
+        assessed = len(space) >= 8 and bool(finite)
+        sensitivity[r["key"]] = {"rho": rhos, "assessed": assessed,
+                                 "constrained": bool(assessed and max(finite) >= IDENTIFY_RHO)}
     return CalibrationResult(
         params=rows, targets=tg, trials=history, best=best, best_index=best_i, final=final,
-        holdout=holdout,
-        identified=identified,
-        settings={"trials": trials, "seed": seed, "replicates": replicates,
+        holdout=holdout, sensitivity=sensitivity, validation=validation,
+        settings={"trials": trials, "method": method, "seed": seed, "replicates": replicates,
                   "people": people, "days": days, "seeds": seeds,
-                  "holdout_seeds": [1000 + s for s in seeds], "lhs_trials": n_lhs,
-                  "identify_rho": IDENTIFY_RHO})
+                  "holdout_seeds": [1000 + s for s in seeds], "space_filling_trials": n_space,
+                  "validation_seeds": validation.get("seeds", []),
+                  "sensitivity_rho": IDENTIFY_RHO})
 
 
 def _sim_table(sim: Mapping[str, Any]) -> dict[str, Any]:
@@ -451,14 +524,17 @@ def write_calibration(result: CalibrationResult, path: str | Path, *,
             "written": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "command": "scsim calibrate " + " ".join(
                 f"--{k} {v}" for k, v in (("trials", result.settings["trials"]),
+                                          ("method", result.settings["method"]),
                                           ("seed", result.settings["seed"]),
                                           ("replicates", result.settings["replicates"]),
                                           ("people", result.settings["people"]),
                                           ("days", result.settings["days"])) if v is not None),
-            "method": "seeded search: defaults + Latin hypercube (60 % of trials), then "
-                      "Gaussian steps around the best; common random numbers; held-out seeds",
+            "search": "trial 0 = defaults; optuna: TPE (multivariate, seeded, first 40 % "
+                      "random); lhs: Latin hypercube (60 %) then Gaussian steps around the best; "
+                      "common random numbers; best trial re-run on held-out seeds",
             "scenarios": "experiments/scenarios S1, S2 (pushes 1..6/day), S9",
             "docs": "docs/calibration.md",
+            "git_revision": _git_revision(),
             **{k: v for k, v in result.settings.items() if v is not None},
             **({"seconds": round(seconds, 1)} if seconds is not None else {}),
         },
@@ -486,16 +562,24 @@ def write_calibration(result: CalibrationResult, path: str | Path, *,
         "parameters": {
             r["key"]: {
                 "fitted": final_values[r["key"]],
-                "best_trial_value": result.best["values"][r["key"]],
-                "prior_default": r["default"],
+                "prior_default": _prior_value(r),
+                "default_at_run": r["default"],
                 "range": [r["lo"], r["hi"]],
                 "scale": "log" if r["log"] else "linear",
                 "unit": r["unit"],
                 "prior_source": r["source"],
-                "identified": result.identified[r["key"]]["identified"],
-                "assessed": result.identified[r["key"]]["assessed"],
-                "spearman_with_misses": result.identified[r["key"]]["rho"],
+                "constrained": result.sensitivity[r["key"]]["constrained"],
+                "assessed": result.sensitivity[r["key"]]["assessed"],
+                "spearman_with_misses": result.sensitivity[r["key"]]["rho"],
             } for r in result.params
+        },
+        "validation": {
+            name: {
+                "objective": v["objective"],
+                "misses": v["misses"],
+                "met": {t: abs(m) <= 1.0 for t, m in v["misses"].items()},
+                "simulated": _sim_table(v["sim"]),
+            } for name, v in result.validation.items() if name != "seeds"
         },
         "simulated": {
             "defaults": _sim_table(result.trials[0]["sim"]),
@@ -517,6 +601,103 @@ def write_calibration(result: CalibrationResult, path: str | Path, *,
     return path
 
 
+DOC_BEGIN = "<!-- calibration-tables:begin (generated by `scsim calibrate --doc`) -->"
+DOC_END = "<!-- calibration-tables:end -->"
+
+
+def _fmt(x: Any) -> str:
+    if isinstance(x, bool):
+        return "yes" if x else "**no**"
+    if isinstance(x, float):
+        return "nan" if math.isnan(x) else f"{x:.3g}"
+    return str(x)
+
+
+def calibration_tables(doc: Mapping[str, Any]) -> str:
+    """Markdown tables of a calibration record (the parsed TOML): fit per target, values."""
+    t = doc["targets"]
+    val = doc.get("validation", {})
+    vseeds = doc["provenance"].get("validation_seeds", [])
+    pv = doc["provenance"]
+    fit_label = "fitted (seeds " + ", ".join(map(str, pv.get("seeds", []))) + ")"
+    hold_label = "held-out (seeds " + ", ".join(map(str, pv.get("holdout_seeds", []))) + ")"
+    head = ["target", "goal", "defaults at run", fit_label, hold_label]
+    if val:
+        head += [f"prior, {len(vseeds)} fresh seeds", f"fitted, {len(vseeds)} fresh seeds"]
+    goal = {"share_blocks_resellers": "0.566 ± 0.10", "push_optimum": "2 (argmax)",
+            "flooder_week1_lead": "≥ +0.10", "flooder_quarter_lead": "≤ -0.10"}
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def cell(sim: Any, miss: Any) -> str:
+        flag = "" if abs(float(miss)) <= 1 else " ✗"
+        return f"{_fmt(sim)} (miss {_fmt(miss)}){flag}"
+
+    for name, row in t.items():
+        cells = [f"`{name}`", goal.get(name, _fmt(row["target"])),
+                 cell(row["simulated_defaults"], row["miss_defaults"]),
+                 cell(row["simulated_final"], row["miss_final"]),
+                 cell(row["simulated_holdout"], row["miss_holdout"])]
+        for which in ("prior", "fitted"):
+            if which in val:
+                cells.append(cell(val[which]["simulated"][name], val[which]["misses"][name]))
+        lines.append("| " + " | ".join(cells) + " |")
+    f = doc["fit"]
+    obj = ["**objective**", "0", _fmt(f["objective_defaults"]), _fmt(f["objective_final"]),
+           _fmt(f["objective_holdout"])]
+    for which in ("prior", "fitted"):
+        if which in val:
+            obj.append(_fmt(val[which]["objective"]))
+    lines.append("| " + " | ".join(obj) + " |")
+    push = ["", "**push GMV by pushes/day** (RMB, mean over seeds)"]
+    sims = [("defaults at run", doc["simulated"]["defaults"]),
+            (fit_label, doc["simulated"]["final"]),
+            (hold_label, doc["simulated"]["holdout"])]
+    sims += [(f"{w}, fresh seeds", val[w]["simulated"]) for w in ("prior", "fitted") if w in val]
+    push += ["", "| run | " + " | ".join(doc["simulated"]["final"]["push_gmv"]) + " |",
+             "|---|" + "---|" * len(doc["simulated"]["final"]["push_gmv"])]
+    for label, sim in sims:
+        push.append(f"| {label} | " + " | ".join(_fmt(float(v)) for v in sim["push_gmv"].values())
+                    + " |")
+    gm = ["", "**retail GMV per level-1 reseller** (RMB; week 1 / quarter)", "",
+          "| run | flooder | mixer | curated |", "|---|---|---|---|"]
+    for label, sim in sims:
+        w, q = sim["gmv_week_per_reseller"], sim["gmv_quarter_per_reseller"]
+        gm.append(f"| {label} | " + " | ".join(f"{_fmt(w[s])} / {_fmt(q[s])}"
+                                              for s in STRATEGIES) + " |")
+    par = ["", "**fitted values**", "",
+           "| parameter | prior default | fitted | range | scale | constrained |",
+           "|---|---|---|---|---|---|"]
+    for key, p in doc["parameters"].items():
+        par.append(f"| `{key}` | {_fmt(p['prior_default'])} | {_fmt(p['fitted'])} | "
+                   f"[{_fmt(p['range'][0])}, {_fmt(p['range'][1])}] | {p['scale']} | "
+                   f"{_fmt(p['constrained']) if p['assessed'] else 'not assessed'} |")
+    return "\n".join(lines + push + gm + par)
+
+
+def update_doc(doc: Mapping[str, Any], path: str | Path) -> None:
+    """Rewrite the tables between the calibration-table markers of ``path``.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` lacks a marker.
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if DOC_BEGIN not in text or DOC_END not in text:
+        raise ValueError(f"{path}: add the lines {DOC_BEGIN!r} and {DOC_END!r} first")
+    head, rest = text.split(DOC_BEGIN, 1)
+    _, tail = rest.split(DOC_END, 1)
+    path.write_text(f"{head}{DOC_BEGIN}\n{calibration_tables(doc)}\n{DOC_END}{tail}",
+                    encoding="utf-8")
+
+
+def _git_revision() -> str:
+    from sim.runner import git_revision
+
+    return str(git_revision() or "unknown")
+
+
 def _positive(value: str) -> int:
     try:
         n = int(value)
@@ -533,9 +714,15 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     targets = parse_set(args.target or [])
     t0 = time.perf_counter()
     res = calibrate(args.trials, seed=args.seed, replicates=args.replicates, people=args.people,
-                    days=args.days, workers=args.workers, targets=targets,
+                    days=args.days, workers=args.workers, method=args.method,
+                    validate=args.validate, targets=targets,
                     progress=None if args.quiet else print)
     out = write_calibration(res, args.out, seconds=time.perf_counter() - t0)
+    if args.doc:
+        import tomllib
+
+        update_doc(tomllib.loads(out.read_text(encoding="utf-8")), args.doc)
+        print(f"updated the tables of {args.doc}")
     print(f"objective: defaults {res.trials[0]['objective']:.3f}, fitted "
           f"{res.final['objective']:.3f}, held-out seeds {res.holdout['objective']:.3f}")
     for name, m in res.final["misses"].items():
@@ -543,8 +730,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
               f"{res.targets[name].value:6.3f}  miss {m:6.2f} scale units"
               f"{'' if abs(m) <= 1 else '  (MISSED)'}")
     for r in res.params:
-        info = res.identified[r["key"]]
-        tag = "" if info["identified"] else "  (not identified: default kept)"
+        info = res.sensitivity[r["key"]]
+        tag = "  (weakly constrained)" if info["assessed"] and not info["constrained"] else ""
         print(f"  {r['key']:<32} {res.final['values'][r['key']]:.4g}{tag}")
     print(f"wrote {out}")
     return 0
@@ -564,9 +751,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--people", type=_positive, help="override graph.n_people of S1/S2/S9")
     p.add_argument("--days", type=_positive, help="override run.days of S1/S2/S9 (> 7)")
     p.add_argument("--workers", type=_positive, default=1, help="processes (default 1)")
+    p.add_argument("--method", choices=("optuna", "lhs"), default="optuna",
+                   help="search: Optuna TPE (default) or Latin hypercube + local steps")
     p.add_argument("--target", action="append", metavar="NAME=VALUE",
                    help="replace a target value, e.g. --target share_blocks_resellers=0.6")
     p.add_argument("--out", default="sim/data/calibration.toml",
                    help="output TOML (default sim/data/calibration.toml)")
+    p.add_argument("--validate", type=int, default=0, metavar="N",
+                   help="also compare prior and fitted values on N fresh seeds (default 0)")
+    p.add_argument("--doc", metavar="MARKDOWN",
+                   help="rewrite the calibration tables of this file, e.g. docs/calibration.md")
     p.add_argument("--quiet", action="store_true", help="no per-trial lines")
     p.set_defaults(func=_cmd_calibrate)
