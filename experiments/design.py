@@ -13,6 +13,7 @@ A sweep is declared in a scenario file's free-form ``[experiment]`` table::
     [experiment.sweep]
     "platform.report_threshold" = [5, 10, 20, 40]       # a list: grid levels
     "platform.posting_cap" = {low = 0, high = 4}        # a range: lhs / sobol / morris
+    "purchase.fatigue" = ["default", 0.05]              # "default": the scenario's value
 
     [experiment.variants]           # optional named bundles of coupled overrides
     flooders = {"resellers.share_flooder" = 1.0, "resellers.share_mixer" = 0.0}
@@ -116,6 +117,16 @@ def _field_type(key: str) -> type | None:
     return ann if isinstance(ann, type) else str
 
 
+def _current(scenario: Scenario, key: str, where: str) -> Any:
+    """The scenario's value of ``section.name`` (what the level ``"default"`` stands for)."""
+    section, _, name = key.partition(".")
+    node = getattr(scenario, section, None)
+    if node is None or not hasattr(node, name) or section == "experiment":
+        raise ScenarioError(f"{where}: unknown parameter {key!r}; sections: "
+                            f"{', '.join(sorted(SECTIONS))}")
+    return getattr(node, name)
+
+
 def _check_key(scenario: Scenario, key: str, value: Any, where: str) -> None:
     if key == "run.seed":
         raise ScenarioError(f"{where}: {key!r} cannot be swept; replicate seeds derive from it "
@@ -167,8 +178,11 @@ def parse_spec(scenario: Scenario, *, replicates: int | None = None, sample: str
         raise ScenarioError(
             f"scenario {scenario.name!r} has no [experiment.sweep] or [experiment.variants] "
             "table: nothing to vary")
-    for key, levels in sweep.items():
+    for key, levels in list(sweep.items()):
         where = f"experiment.sweep {key!r}"
+        if isinstance(levels, list | tuple) and "default" in levels:
+            levels = sweep[key] = [_current(scenario, key, where) if v == "default" else v
+                                   for v in levels]
         if isinstance(levels, dict):
             if set(levels) - {"low", "high"} or not {"low", "high"} <= set(levels):
                 raise ScenarioError(f"{where} = {levels!r}: a range needs exactly low and high")

@@ -91,6 +91,13 @@ def test_grid_lhs_sobol_morris_designs():
     assert len(vp) == 4 and {p["variant"] for p in vp} == {"flood", "mix"}
 
 
+def test_default_level_stands_for_the_scenario_value():
+    scn = tiny({"purchase.fatigue": ["default", 0.04]})
+    spec = parse_spec(scn)
+    assert spec.sweep["purchase.fatigue"] == [scn.purchase.fatigue, 0.04]
+    assert [p["purchase.fatigue"] for p in design_points(spec)] == [scn.purchase.fatigue, 0.04]
+
+
 @pytest.mark.parametrize("sweep, kw, message", [
     ({"platform.no_such_thing": [1, 2]}, {}, "unknown parameter 'platform.no_such_thing'"),
     ({"nosection.x": [1]}, {}, "unknown parameter 'nosection.x'"),
