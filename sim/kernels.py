@@ -117,8 +117,21 @@ def sparse_binomial(xp: Any, draws: Any, n: Any, p: Any, index: Any = None) -> A
             pk = p
         else:
             pk = p[nz] if index is None else p[index[nz]]
-        out[nz] = draws.binomial(n[nz], pk)
+        cnt = n[nz]
+        total = int(cnt.sum())
+        if total <= _BERNOULLI_MEAN * nz.size:
+            # few trials each: one uniform per trial beats one binomial per entry
+            pt = pk if xp.ndim(pk) == 0 else xp.repeat(pk, cnt)
+            hits = xp.cumsum(draws.random(total) < pt, dtype=xp.int32)
+            ends = hits[xp.cumsum(cnt) - 1]
+            out[nz] = xp.diff(ends, prepend=xp.zeros(1, dtype=ends.dtype))
+        else:
+            out[nz] = draws.binomial(cnt, pk)
     return out
+
+
+#: up to this mean number of trials, :func:`sparse_binomial` sums Bernoulli trials
+_BERNOULLI_MEAN = 12
 
 
 #: bits of the flag lookup table of :func:`fill_feeds`

@@ -117,13 +117,21 @@ def test_kernels_run_through_the_array_namespace() -> None:
     assert r.mute.tolist() == [0] and r.block.tolist() == [1, 2] and r.report.tolist() == []
 
 
-def test_sparse_binomial_has_the_binomial_law() -> None:
-    rng = np.random.default_rng(2)
-    n = np.where(rng.random(200_000) < 0.3, 6, 0)
+@pytest.mark.parametrize("trials", [1, 6, 40])  # Bernoulli sums, and binomial draws
+def test_sparse_binomial_has_the_binomial_law(trials: int) -> None:
+    rng = np.random.default_rng(trials)
+    n = np.where(rng.random(200_000) < 0.3, trials, 0)
     k = kernels.sparse_binomial(np, Draws(np, rng), n, 0.25)
-    assert k[n == 0].max() == 0
-    assert k[n > 0].mean() == pytest.approx(1.5, abs=0.02)
-    assert k[n > 0].var() == pytest.approx(6 * 0.25 * 0.75, rel=0.03)
+    assert k[n == 0].max() == 0 and k.max() <= trials
+    assert k[n > 0].mean() == pytest.approx(0.25 * trials, rel=0.02)
+    assert k[n > 0].var() == pytest.approx(trials * 0.25 * 0.75, rel=0.04)
+    # per-entry probabilities, read through an index
+    p = np.array([0.1, 0.9], np.float32)
+    which = rng.integers(0, 2, n.size)
+    k = kernels.sparse_binomial(np, Draws(np, rng), n, p, index=which)
+    for j in (0, 1):
+        sel = (n > 0) & (which == j)
+        assert k[sel].mean() == pytest.approx(p[j] * trials, rel=0.03)
 
 
 def test_cupy_backend_without_a_gpu_is_a_clear_error() -> None:
