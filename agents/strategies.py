@@ -108,6 +108,9 @@ class Strategy:
                 out = func(seller, rng)
                 return out if isinstance(out, Plan) else Plan(int(out[0]), int(out[1]))
 
+            def __repr__(self) -> str:
+                return f"Strategy.from_func({name!r}, {getattr(func, '__name__', 'func')})"
+
         _FuncStrategy.name = name
         _FuncStrategy.__name__ = f"FuncStrategy[{name}]"
         return _FuncStrategy(appeal=appeal, quality_bonus=quality_bonus)

@@ -40,7 +40,7 @@ from sim.params import Scenario
 from sim.platform import ModerationPolicy, make_policy
 from sim.rng import STREAMS, stream
 from sim.scenario import load_scenario, validate, with_overrides
-from sim.ties import BLOCKER, BOUGHT, IN_GROUP, MUTED, REMOVED, REPORTED, TieState
+from sim.ties import BLOCKER, BOUGHT, IN_GROUP, MUTED, REMOVED, REPORTED, TieState, insert_at
 
 __all__ = ["SocialCommerceModel"]
 
@@ -228,16 +228,22 @@ class SocialCommerceModel(mesa.Model):
         plain = e[(self.ties.flags[e] & REMOVED) == 0]
         self._plain_trust -= float(self.ties.trust[plain].sum(dtype=np.float64))
         self._plain_alive -= int(plain.size)
-        self.st_tie = np.concatenate([self.st_tie, e])
-        self.ties.add_seller_ties(e)
-        v = g.indices[pos]
+        # seller ties are kept sorted by tie id, that is by viewer: the day's gathers
+        # from per-tie and per-person arrays then run through memory in order
+        order = np.argsort(e)
+        e = e[order]
+        v = g.indices[pos][order]
+        new_slot = np.asarray(slots, np.int32)[owner][order]
+        at = np.searchsorted(self.st_tie, e)
+        self.st_tie = insert_at(np, self.st_tie, at, e)
+        self.st_viewer = insert_at(np, self.st_viewer, at, v.astype(np.int32))
+        self.st_slot = insert_at(np, self.st_slot, at, new_slot)
+        self.ties.insert_seller_ties(at, e)
         pop = self.people
         thr = kernels.thresholds(self.xp, kind=pop.kind[v], mute_thr=pop.mute_thr[v],
                                  block_thr=pop.block_thr[v], report_thr=pop.report_thr[v],
                                  escalation=self.params.users.escalation_factor)
-        self._st_thr = self._st_thr.extend(self.xp, thr)
-        self.st_viewer = np.concatenate([self.st_viewer, g.indices[pos].astype(np.int32)])
-        self.st_slot = np.concatenate([self.st_slot, np.asarray(slots, np.int32)[owner]])
+        self._st_thr = self._st_thr.insert(self.xp, at, thr)
 
     def _create_groups(self) -> None:
         gp = self.params.groups
@@ -814,6 +820,7 @@ class SocialCommerceModel(mesa.Model):
             "seller_id": [f"r{s}" for s in range(t.size)],
             "type": "reseller",
             "person": [self.graph.label(int(p)) for p in t.person],
+            "person_id": t.person,
             "strategy": [r.strategy.name for r in self.reseller_list],
             "level": t.level,
             "upstream": [(f"r{r.upstream.slot}" if isinstance(r.upstream, Reseller) else
@@ -833,6 +840,7 @@ class SocialCommerceModel(mesa.Model):
             "seller_id": [f"m{m.index}" for m in self.merchant_list],
             "type": "merchant",
             "person": "",
+            "person_id": -1,
             "strategy": "public_account",
             "level": 0, "upstream": "", "status": "active",
             "joined_day": 0, "left_day": -1,
@@ -864,7 +872,7 @@ class SocialCommerceModel(mesa.Model):
         lost = np.bincount(row, minlength=g.n).astype(np.int64)
         labels = np.arange(g.n) if g.labels is None else np.asarray([str(x) for x in g.labels])
         return pd.DataFrame({
-            "person": labels, "kind": pop.kind, "role": pop.role,
+            "person": labels, "person_id": np.arange(g.n), "kind": pop.kind, "role": pop.role,
             "degree_start": g.degree, "friends_lost": lost,
             "purchases": pop.n_purchases, "spent": pop.spent,
             "counterfeits": pop.n_counterfeits, "lost_to_counterfeits": pop.lost_counterfeit,
