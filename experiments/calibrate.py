@@ -430,7 +430,11 @@ def calibrate(trials: int = 30, *, seed: int = 0, replicates: int = 3, people: i
                 u = np.clip(best_u + rng.normal(0, 0.1 - 0.07 * frac, d), 0, 1)
                 record(evaluate(u, "step", seeds))
         elif trials > 1:
-            import optuna
+            try:
+                import optuna
+            except ImportError:
+                raise ValueError("method = 'optuna' needs the optuna package (pip install "
+                                 "optuna, or scsim[dev]); or use method = 'lhs'") from None
 
             optuna.logging.set_verbosity(optuna.logging.WARNING)
             sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True,
@@ -527,6 +531,8 @@ def write_calibration(result: CalibrationResult, path: str | Path, *,
                                           ("method", result.settings["method"]),
                                           ("seed", result.settings["seed"]),
                                           ("replicates", result.settings["replicates"]),
+                                          ("validate", len(result.validation.get("seeds", []))
+                                           or None),
                                           ("people", result.settings["people"]),
                                           ("days", result.settings["days"])) if v is not None),
             "search": "trial 0 = defaults; optuna: TPE (multivariate, seeded, first 40 % "
@@ -609,7 +615,9 @@ def _fmt(x: Any) -> str:
     if isinstance(x, bool):
         return "yes" if x else "**no**"
     if isinstance(x, float):
-        return "nan" if math.isnan(x) else f"{x:.3g}"
+        if math.isnan(x):
+            return "nan"
+        return f"{x:.0f}" if abs(x) >= 100 else f"{x:.3g}"
     return str(x)
 
 

@@ -1,0 +1,192 @@
+"""``scsim calibrate``: a tiny real calibration, the objective, and the shipped fit."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from experiments.calibrate import (
+    DOC_BEGIN,
+    DOC_END,
+    TARGETS,
+    _prior_value,
+    calibrate,
+    calibration_tables,
+    objective,
+    simulate,
+    target_misses,
+    uncertain_parameters,
+    write_calibration,
+)
+from sim.cli import main
+from sim.params import parameter_table
+
+TINY = {"people": 300, "days": 10, "replicates": 1}
+
+
+@pytest.fixture(scope="module")
+def tiny() -> object:
+    return calibrate(3, seed=1, validate=1, **TINY)
+
+
+def _sim(share: float = 0.566, gmv: dict | None = None, week: float = 0.2,
+         quarter: float = -0.2) -> dict:
+    return {"share_blocks_resellers": share,
+            "push_gmv": gmv or {1: 50.0, 2: 100.0, 3: 80.0, 4: 60.0, 5: 40.0, 6: 20.0},
+            "flooder_week1_lead": week, "flooder_quarter_lead": quarter}
+
+
+def test_misses_are_zero_when_every_target_is_met() -> None:
+    assert objective(_sim()) == 0.0
+    assert all(v == 0.0 for v in target_misses(_sim()).values())
+
+
+def test_each_miss_measures_its_target() -> None:
+    m = target_misses(_sim(share=0.766))
+    assert m["share_blocks_resellers"] == pytest.approx(2.0)
+    # 1 push a day sells the most: the miss is ln(best / GMV at 2) in units of 0.1
+    m = target_misses(_sim(gmv={1: 201.0, 2: 100.0, 3: 1.0, 4: 1.0, 5: 1.0, 6: 1.0}))
+    assert m["push_optimum"] == pytest.approx(math.log(202 / 101) / 0.1)
+    m = target_misses(_sim(week=-0.1, quarter=0.3))
+    assert m["flooder_week1_lead"] == pytest.approx(2.0)
+    assert m["flooder_quarter_lead"] == pytest.approx(4.0)
+    assert objective(_sim(week=-0.1, quarter=0.3)) == pytest.approx(20.0)
+    # NaN (no reseller of a strategy) is a miss, not a silent pass
+    assert target_misses(_sim(week=float("nan")))["flooder_week1_lead"] == 10.0
+
+
+def test_fitted_parameters_are_the_declared_uncertain_ones() -> None:
+    keys = [r["key"] for r in uncertain_parameters()]
+    declared = [r["key"] for r in parameter_table() if r["uncertain"] is not None]
+    assert keys == declared and len(keys) >= 5
+
+
+def test_simulation_is_real_and_responds_to_parameters() -> None:
+    base = simulate({}, seeds=[1], people=300, days=10)
+    again = simulate({}, seeds=[1], people=300, days=10)
+    assert base == again  # seeded
+    assert base["runs"] == 8  # S9, S1 and S2 at 1..6 pushes a day
+    assert 0 <= base["share_blocks_resellers"] <= 1
+    assert base["push_gmv"][1] > 0
+    # annoying pushes and an easy unfollow lose more followers at 6 pushes a day
+    harsh = simulate({"merchants.annoyance_per_push": 1.5, "merchants.unfollow_threshold": 2.0},
+                     seeds=[1], people=300, days=10)
+    assert harsh["push_unfollows"][6] > base["push_unfollows"][6]
+    # far more background unfriending lowers the share of blocks that hit resellers
+    churn = simulate({"users.p_background_unfriend": 0.005}, seeds=[1], people=300, days=10)
+    assert churn["share_blocks_resellers"] < base["share_blocks_resellers"]
+
+
+def test_objective_changes_when_targets_change(tiny: object) -> None:
+    moved = calibrate(1, seed=1, targets={"share_blocks_resellers": 0.95}, **TINY)
+    same_runs = moved.trials[0]["sim"] == tiny.trials[0]["sim"]
+    assert same_runs  # trial 0 = defaults, same seeds: the same simulations
+    assert moved.trials[0]["objective"] != tiny.trials[0]["objective"]
+    assert moved.trials[0]["misses"]["share_blocks_resellers"] == pytest.approx(
+        (tiny.trials[0]["sim"]["share_blocks_resellers"] - 0.95) / 0.1)
+
+
+def test_unknown_target_or_method_is_named() -> None:
+    with pytest.raises(ValueError, match="unknown target 'nope'"):
+        calibrate(1, targets={"nope": 1.0}, **TINY)
+    with pytest.raises(ValueError, match="method = 'grid'"):
+        calibrate(1, method="grid", **TINY)
+
+
+def test_lhs_search_is_seeded_and_moves_away_from_the_defaults() -> None:
+    a = calibrate(5, seed=2, method="lhs", **TINY)
+    b = calibrate(5, seed=2, method="lhs", **TINY)
+    assert [t["values"] for t in a.trials] == [t["values"] for t in b.trials]
+    phases = [t["phase"] for t in a.trials]
+    assert phases[0] == "defaults" and "lhs" in phases and phases[-1] == "step"
+    lhs = phases.index("lhs")
+    assert a.trials[lhs]["values"] != a.trials[0]["values"]
+
+
+def test_search_keeps_the_best_trial(tiny: object) -> None:
+    objs = [t["objective"] for t in tiny.trials]
+    assert len(objs) == 3
+    assert tiny.best["objective"] == min(objs)
+    phases = [t["phase"] for t in tiny.trials]
+    assert phases[0] == "defaults"
+    priors = {r["key"]: _prior_value(r) for r in tiny.params}
+    if priors != tiny.trials[0]["values"]:  # defaults were calibrated: priors are trial 1
+        assert phases[1] == "prior" and tiny.trials[1]["values"] == priors
+    assert set(phases[1:]) <= {"prior", "tpe"}
+    assert tiny.holdout["sim"] != tiny.best["sim"]  # other seeds, other runs
+    for r in tiny.params:
+        v = tiny.final["values"][r["key"]]
+        assert r["lo"] - 1e-9 <= v <= r["hi"] + 1e-9
+
+
+def test_output_file_structure(tiny: object, tmp_path: Path) -> None:
+    path = write_calibration(tiny, tmp_path / "cal.toml", seconds=1.0)
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert {"provenance", "fit", "targets", "parameters", "simulated", "trials",
+            "validation"} <= set(doc)
+    assert set(doc["validation"]) == {"prior", "fitted"}
+    assert doc["provenance"]["validation_seeds"] == [2001]
+    assert set(doc["targets"]) == set(TARGETS)
+    for t in doc["targets"].values():
+        assert {"target", "source", "scenario", "definition", "simulated_final",
+                "miss_final", "met_final", "miss_holdout"} <= set(t)
+    assert set(doc["parameters"]) == {r["key"] for r in uncertain_parameters()}
+    for p in doc["parameters"].values():
+        assert {"fitted", "prior_default", "range", "constrained", "spearman_with_misses"} <= set(p)
+        assert p["fitted"] == float(f"{p['fitted']:.4g}")  # what sim/params.py can hold
+    assert len(doc["trials"]) == 3
+    assert doc["fit"]["objective_final"] == pytest.approx(tiny.final["objective"])
+    assert doc["provenance"]["replicates"] == 1
+
+
+def test_cli_writes_the_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "c.toml"
+    rc = main(["calibrate", "--trials", "2", "--people", "300", "--days", "10",
+               "--replicates", "1", "--quiet", "--out", str(out)])
+    assert rc == 0
+    assert "objective: defaults" in capsys.readouterr().out
+    assert tomllib.loads(out.read_text(encoding="utf-8"))["provenance"]["trials"] == 2
+
+
+def test_cli_rejects_bad_arguments() -> None:
+    with pytest.raises(SystemExit):
+        main(["calibrate", "--trials", "0"])
+    assert main(["calibrate", "--trials", "1", "--people", "300", "--days", "5",
+                 "--replicates", "1", "--quiet", "--out", "/dev/null"]) == 2
+
+
+def test_shipped_calibration_is_what_the_defaults_use() -> None:
+    """sim/data/calibration.toml and sim/params.py agree, with provenance."""
+    text = resources.files("sim").joinpath("data/calibration.toml").read_text(encoding="utf-8")
+    doc = tomllib.loads(text)
+    rows = {r["key"]: r for r in parameter_table()}
+    assert set(doc["parameters"]) == {r["key"] for r in uncertain_parameters()}
+    for key, p in doc["parameters"].items():
+        row = rows[key]
+        assert row["default"] == pytest.approx(p["fitted"], rel=1e-3), key
+        assert "calibrated" in row["source"] and "docs/calibration.md" in row["source"], key
+    # the fit quality is recorded per target, misses included
+    for name in TARGETS:
+        assert "miss_final" in doc["targets"][name]
+
+
+def test_prior_is_read_from_the_source_text() -> None:
+    row = {"source": "calibrated, docs/calibration.md (prior 0.85: LIT 4.1)", "default": 0.67,
+           "integer": False}
+    assert _prior_value(row) == 0.85
+    assert _prior_value({"source": "F12", "default": 3.0, "integer": False}) == 3.0
+
+
+def test_docs_tables_are_generated_from_the_shipped_file() -> None:
+    doc = tomllib.loads(
+        resources.files("sim").joinpath("data/calibration.toml").read_text(encoding="utf-8"))
+    text = (Path(__file__).resolve().parent.parent / "docs" / "calibration.md").read_text(
+        encoding="utf-8")
+    block = text.split(DOC_BEGIN, 1)[1].split(DOC_END, 1)[0].strip()
+    assert block == calibration_tables(doc).strip(), (
+        "docs/calibration.md tables differ from sim/data/calibration.toml; regenerate with "
+        "update_doc()")
