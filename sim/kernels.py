@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.ties import IN_GROUP, MUTED, REMOVED, REPORTED
+from sim.ties import IN_GROUP, MUTED, REMOVED, REPORTED, insert_at
 
 __all__ = ["Exposure", "fill_feeds", "sparse_binomial", "Reactions", "Thresholds",
            "thresholds", "react",
@@ -175,9 +175,9 @@ class Thresholds:
     report_at: Any
     act_at: Any  #: the least of the three
 
-    def extend(self, xp: Any, other: Thresholds) -> Thresholds:
-        """These thresholds followed by ``other``'s."""
-        return Thresholds(*(xp.concatenate([a, b]) for a, b in (
+    def insert(self, xp: Any, at: Any, other: Thresholds) -> Thresholds:
+        """These thresholds with ``other``'s inserted at sorted positions ``at``."""
+        return Thresholds(*(insert_at(xp, a, at, b) for a, b in (
             (self.mute_at, other.mute_at), (self.block_at, other.block_at),
             (self.report_at, other.report_at), (self.act_at, other.act_at))))
 

@@ -85,14 +85,19 @@ class TieState:
         """Number of directed ties."""
         return int(self.flags.shape[0])
 
-    def add_seller_ties(self, e: Any) -> None:
-        """Append ties ``e`` (toward a new reseller) to the seller ties, at zero annoyance."""
+    def insert_seller_ties(self, at: Any, e: Any) -> None:
+        """Insert ties ``e`` (toward a new reseller) at positions ``at``, at zero annoyance.
+
+        ``at`` comes from ``searchsorted(seller_tie, e)`` with ``e`` sorted, so
+        the seller ties stay sorted by tie id, that is by viewer.
+        """
         xp = _xp_of(self.flags)
-        self.seller_tie = xp.concatenate([self.seller_tie, xp.asarray(e, dtype=xp.int64)])
         m = int(e.shape[0])
-        self.seller_annoyance = xp.concatenate(
-            [self.seller_annoyance, xp.zeros(m, dtype=xp.float32)])
-        self.seller_ads_seen = xp.concatenate([self.seller_ads_seen, xp.zeros(m, dtype=xp.uint32)])
+        self.seller_tie = insert_at(xp, self.seller_tie, at, xp.asarray(e, dtype=xp.int64))
+        self.seller_annoyance = insert_at(xp, self.seller_annoyance, at,
+                                          xp.zeros(m, dtype=xp.float32))
+        self.seller_ads_seen = insert_at(xp, self.seller_ads_seen, at,
+                                         xp.zeros(m, dtype=xp.uint32))
         self.touch()
 
     def touch(self) -> None:
@@ -116,6 +121,23 @@ class TieState:
     def cum_ads_seen(self) -> Any:
         """Ads seen so far on every tie (uint32, length ``n_ties``); read-only snapshot."""
         return self._full_view("cum_ads_seen", self.seller_ads_seen, np.uint32)
+
+
+def insert_at(xp: Any, a: Any, at: Any, values: Any) -> Any:
+    """``numpy.insert(a, at, values)`` for sorted ``at``, in any array namespace.
+
+    Examples
+    --------
+    >>> insert_at(np, np.array([10, 20, 30]), np.array([0, 2]), np.array([5, 25])).tolist()
+    [5, 10, 20, 25, 30]
+    """
+    k = int(values.shape[0])
+    out = xp.empty(a.shape[0] + k, dtype=a.dtype)
+    new = xp.zeros(out.shape[0], dtype=bool)
+    new[xp.asarray(at) + xp.arange(k)] = True
+    out[new] = values
+    out[~new] = a
+    return out
 
 
 def _xp_of(a: Any) -> Any:

@@ -112,6 +112,7 @@ class Recorder(SocialCommerceModel):
             "group": np.asarray(exp.group).copy(),
             "direct": np.asarray(exp.direct).copy(),
             "slot": self.st_slot.copy(),
+            "tie": self.st_tie.copy(),  # the morning's seller ties (new ones are inserted)
         }
         return super()._react_to_ads(exp)
 
@@ -151,7 +152,7 @@ def check_day(m: Recorder, before: dict[str, Any]) -> None:
     delta = np.asarray(ties.cum_ads_seen).astype(np.int64) - before["cum"]
     assert (delta >= 0).all()
     assert not delta[(before["flags"] & REMOVED) != 0].any()
-    np.testing.assert_array_equal(np.bincount(m.st_tie[: total.size], weights=total,
+    np.testing.assert_array_equal(np.bincount(seen["tie"], weights=total,
                                               minlength=g.n_ties)[: delta.size], delta)
 
     # -- relationships: never undone, removal symmetric, counters consistent
