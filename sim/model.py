@@ -617,8 +617,7 @@ class SocialCommerceModel(mesa.Model):
             m.pushes_sent += k
             d["pushes_sent"] += float(k * target.sum())
             p_open = mp.p_open_push * self.policy.push_open_share(k) * pop.p_open[f]
-            opens = kernels.sparse_binomial(np, Draws(np, rng), k * target,
-                                            np.clip(p_open, 0, 1))
+            opens = rng.binomial(k * target, np.clip(p_open, 0, 1))
             d["push_opens"] += float(opens.sum())
             m.f_annoyance += (np.float32(k * mp.annoyance_per_push) * (1 - need)
                               * target).astype(np.float32)
@@ -627,14 +626,13 @@ class SocialCommerceModel(mesa.Model):
             m.following &= ~leave
             m.unfollows += int(leave.sum())
             d["unfollows"] += float(leave.sum())
-            o = np.flatnonzero(opens)  # no opened push, no order: only openers are drawn
             prob = kernels.purchase_probability(
-                self.xp, trust=m.f_trust[o], need=need[o], appeal=1.0, price=m.price,
-                annoyance=m.f_annoyance[o], exposures=opens[o], p_base=p.purchase.p_buy_base,
+                self.xp, trust=m.f_trust, need=need, appeal=1.0, price=m.price,
+                annoyance=m.f_annoyance, exposures=opens, p_base=p.purchase.p_buy_base,
                 reference_price=p.purchase.reference_price,
                 elasticity=p.purchase.price_elasticity, fatigue=p.purchase.fatigue)
-            buy = (rng.random(o.size) < prob) & (rng.random(o.size) >= p.purchase.p_payment_fail)
-            idx = o[buy & (pop.budget[f[o]] >= m.price)]
+            buy = (rng.random(f.size) < prob) & (rng.random(f.size) >= p.purchase.p_payment_fail)
+            idx = np.flatnonzero(buy & (pop.budget[f] >= m.price))
             units = 1 + rng.poisson(p.purchase.trust_value_slope * m.f_trust[idx] ** 2)
             units = np.minimum(units, np.floor(pop.budget[f[idx]] / m.price).astype(np.int64))
             value = units * m.price
