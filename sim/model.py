@@ -98,6 +98,12 @@ class SocialCommerceModel(mesa.Model):
         super().__init__(rng=int(stream(self.seed, "mesa").integers(2**31)))
         self.rngs = {name: stream(self.seed, name) for name in STREAMS}
         self.xp = get_xp(params.run.backend)
+        if self.xp is not np:  # pragma: no cover - needs CuPy and a GPU
+            raise NotImplementedError(
+                f"run.backend = {params.run.backend!r}: the daily kernels (sim/kernels.py) run "
+                "on any array namespace, but the model's glue around them (sim/model.py, "
+                "sim/components.py) still works on host NumPy arrays; use run.backend = "
+                "'numpy' (see docs/performance.md, 'GPU')")
         self.draws = Draws(self.xp, self.rngs["feed"])
         self.day = 0
 
