@@ -832,7 +832,7 @@ def run_experiment(id_: str, *, replicates: int = 20, workers: int = 1, data: Pa
         "failed": res.failed, "seconds": round(seconds, 1), "workers": workers,
         "run_seconds": float(run_seconds.sum()), "mean_run_seconds": float(run_seconds.mean()),
         "resumed": res.skipped,
-        "revision": git_revision(),
+        "revision": ", ".join(read_design(folder).get("revisions", [])) or git_revision(),
     }
     write_report(finding, out)
     return finding
@@ -891,7 +891,7 @@ Scenario `{s.get('scenario', '')}`: {s.get('people', '?'):,} people, mean degree
 {s.get('mean_degree', 0):g}, {s.get('days', '?')} days, root seed {s.get('seed', '?')};
 swept: {sweep}; {s.get('replicates', '?')} replicates per point ({s.get('runs', '?')} runs,
 {s.get('failed', 0)} failed); model time {s.get('run_seconds', 0):.0f} s in all,
-{s.get('mean_run_seconds', 0):.2f} s a run on a shared 2-core machine; code revision
+{s.get('mean_run_seconds', 0):.2f} s a run on a shared 2-core machine; code revision(s) that ran it
 `{s.get('revision', 'unknown')}`.
 Everything else takes its declared default (docs/ODD.md; defaults that were calibrated say so
 in their source and in docs/calibration.md); nothing was tuned for this experiment.

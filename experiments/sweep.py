@@ -2,7 +2,7 @@
 
 Layout of a sweep folder ``DIR``::
 
-    DIR/sweep.json                              the spec, the base scenario and every run
+    DIR/sweep.json                              the spec, base scenario, code revisions, runs
     DIR/runs/point=P/run_id=R/part.parquet      one row per run: parameters + scalar outputs
     DIR/metrics/point=P/run_id=R/part.parquet   one row per day (sim.metrics.METRICS)
     DIR/agents/point=P/run_id=R/part.parquet    one row per reseller and merchant
@@ -309,12 +309,16 @@ def read_table(out: str | Path, table: str = "runs", columns: list[str] | None =
     return df
 
 
-def _prepare(spec: SweepSpec, out: Path, runs: list[Run]) -> None:
+def _prepare(spec: SweepSpec, out: Path, runs: list[Run], will_run: bool = True) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    from sim.runner import git_revision
+
     digest = scenario_digest(spec.scenario)
     path = out / "sweep.json"
+    revisions = [git_revision()] if will_run else []
     if path.is_file():
         old = json.loads(path.read_text(encoding="utf-8"))
+        revisions = list(dict.fromkeys(old.get("revisions", []) + revisions))
         if old.get("digest") != digest:
             raise ScenarioError(
                 f"{str(out)!r} holds a sweep of a different base scenario "
@@ -327,6 +331,7 @@ def _prepare(spec: SweepSpec, out: Path, runs: list[Run]) -> None:
         "question": spec.scenario.experiment.get("question", ""),
         "claim": spec.scenario.experiment.get("claim", ""),
         "scenario": spec.scenario.model_dump(),
+        "revisions": revisions,
         "runs": [asdict(r) for r in runs],
     }
     _atomic_write_text(path, json.dumps(doc, indent=1, default=str))
@@ -401,9 +406,9 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int = 1, dask: str |
     if dask is not None:
         client, cluster = _connect_dask(dask, workers)
     try:
-        _prepare(spec, out, runs)
         done = finished_runs(out)
         todo = [r for r in unique.values() if r.run_id not in done]
+        _prepare(spec, out, runs, will_run=bool(todo))
         base = spec.scenario.model_dump()
         t0 = time.perf_counter()
         counts = {"done": 0, "failed": 0}

@@ -184,6 +184,10 @@ def test_dataset_reads_with_pandas_pyarrow_duckdb(tmp_path):
         f"select point, count(*) from read_parquet('{tmp_path}/runs/**/*.parquet', "
         f"hive_partitioning = true) group by point order by point").fetchall()
     assert [c for _, c in pts] == [2, 2]
+    design = json.loads((tmp_path / "sweep.json").read_text())
+    assert len(design["revisions"]) == 1 and len(design["runs"]) == 4
+    run_sweep(spec, tmp_path, inline=True, progress=False)  # nothing to do: no new revision
+    assert json.loads((tmp_path / "sweep.json").read_text())["revisions"] == design["revisions"]
 
 
 def test_failing_run_is_recorded_and_sweep_goes_on(tmp_path):
