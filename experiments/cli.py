@@ -87,6 +87,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     df = pd.read_csv(summary)
     with pd.option_context("display.width", 140, "display.max_rows", 60):
         print(df.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if "sensitivity" in written:
+        idx = pd.read_csv(written["sensitivity"])
+        print(idx.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     for name, path in written.items():
         print(f"{name}: {path}")
     return 0
