@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.analysis import analyze, mean_ci, summarize
+from experiments.analysis import analyze, mean_ci, sensitivity, summarize
 from experiments.cli import EXPERIMENTS, resolve_scenario
 from experiments.design import expand, parse_spec
 from experiments.findings import CHECKS, run_experiment, write_index
@@ -102,6 +102,12 @@ def test_analyze_grid_and_sobol(tmp_path, capsys):
     assert list(idx["factor"]) == ["users.p_report", "platform.posting_cap"]
     assert {"S1", "ST", "S1_conf", "ST_conf"} <= set(idx.columns)
     assert written["sensitivity_png"].is_file()
+    mor = with_overrides(sob, {"experiment.sample": "morris", "experiment.n": 3})
+    run_sweep(parse_spec(mor), tmp_path / "mor", inline=True, progress=False)
+    midx = pd.read_csv(analyze(tmp_path / "mor", figures=False)["sensitivity"])
+    assert {"mu_star", "mu_star_conf", "sigma"} <= set(midx.columns) and len(midx) == 2
+    with pytest.raises(ValueError, match="need a sobol or morris sample"):
+        sensitivity(tmp_path / "grid", ["ads_seen"])
     with pytest.raises(ValueError, match="unknown outputs"):
         analyze(tmp_path / "grid", outputs=["no_such_output"], figures=False)
 
