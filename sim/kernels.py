@@ -65,24 +65,29 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
     Exposure
     """
     n = opened.shape[0]
+    m = st_flags.shape[0]
     ads = ads.astype(xp.int32)
     life = life.astype(xp.int32)
-    # one table lookup per tie instead of a chain of bit tests (flags are uint8)
-    code = xp.take(_flag_table(xp), st_flags)
-    visible = ((code & _VISIBLE) != 0) & opened[st_viewer]
-    ads_t = ads[st_slot] * visible
-    life_t = life[st_slot] * visible
-    posts = ads_t + life_t
-    load = ordinary_load + xp.bincount(st_viewer, weights=posts,
-                                       minlength=n).astype(xp.float32)
-    share = xp.where(load > 0, xp.minimum(xp.float32(1), attention / xp.maximum(load, 1e-9)), 0)
-    share = (share * opened).astype(xp.float32)
-    k_m = sparse_binomial(xp, draws, ads_t, share, index=st_viewer)
-    k_l = sparse_binomial(xp, draws, life_t, share, index=st_viewer)
-    in_group = (code & _GROUP) != 0
-    k_g = sparse_binomial(xp, draws, group_ads.astype(xp.int32)[st_slot] * in_group,
-                          p_read_group)
-    k_d = sparse_binomial(xp, draws, ads[st_slot] * ((code & _DIRECT) != 0), p_direct)
+    # one table lookup per tie and channel instead of a chain of bit tests (flags
+    # are uint8); then work on the ties each channel reaches only: the binomial
+    # draws are made in the same order (by tie) as over all ties
+    visible_tab, group_tab, direct_tab = _flag_tables(xp)
+    vis = xp.flatnonzero(xp.take(visible_tab, st_flags) & opened[st_viewer])
+    vis_viewer = st_viewer[vis]
+    vis_slot = st_slot[vis]
+    ads_v = ads[vis_slot]
+    life_v = life[vis_slot]
+    load = xp.bincount(vis_viewer, weights=ads_v + life_v, minlength=n).astype(xp.float32)
+    load += ordinary_load
+    share = xp.minimum(xp.float32(1), attention / xp.maximum(load, xp.float32(1e-9)))
+    share = xp.where(opened & (load > 0), share, xp.float32(0))
+    k_m = _binomial_at(xp, draws, m, vis, ads_v, share, vis_viewer)
+    k_l = _binomial_at(xp, draws, m, vis, life_v, share, vis_viewer)
+    grp = xp.flatnonzero(xp.take(group_tab, st_flags))
+    k_g = _binomial_at(xp, draws, m, grp, group_ads.astype(xp.int32)[st_slot[grp]],
+                       p_read_group)
+    drc = xp.flatnonzero(xp.take(direct_tab, st_flags))
+    k_d = _binomial_at(xp, draws, m, drc, ads[st_slot[drc]], p_direct)
     read_ordinary = ordinary_load * share
     items = float((xp.minimum(load, attention) * opened).sum())
     ordinary_seen = float(read_ordinary.sum())
@@ -110,23 +115,43 @@ def sparse_binomial(xp: Any, draws: Any, n: Any, p: Any, index: Any = None) -> A
     -------
     int32 array (m,)
     """
-    out = xp.zeros(n.shape, dtype=xp.int32)
-    nz = xp.flatnonzero(n)
-    if nz.size:
-        if xp.ndim(p) == 0:
-            pk = p
-        else:
-            pk = p[nz] if index is None else p[index[nz]]
-        cnt = n[nz]
-        total = int(cnt.sum())
-        if total <= _BERNOULLI_MEAN * nz.size:
-            # few trials each: one uniform per trial beats one binomial per entry
-            pt = pk if xp.ndim(pk) == 0 else xp.repeat(pk, cnt)
-            hits = xp.cumsum(draws.random(total) < pt, dtype=xp.int32)
-            ends = hits[xp.cumsum(cnt) - 1]
-            out[nz] = xp.diff(ends, prepend=xp.zeros(1, dtype=ends.dtype))
-        else:
-            out[nz] = draws.binomial(cnt, pk)
+    nz = xp.flatnonzero(n != 0)  # (nonzero of a mask is several times faster)
+    if index is None and xp.ndim(p) != 0:
+        return _binomial_at(xp, draws, n.shape[0], nz, n[nz], p[nz], dense_p=True)
+    return _binomial_at(xp, draws, n.shape[0], nz, n[nz], p,
+                        None if index is None else index[nz])
+
+
+def _binomial_at(xp: Any, draws: Any, m: int, at: Any, cnt: Any, p: Any, index: Any = None,
+                 dense_p: bool = False) -> Any:
+    """:func:`sparse_binomial` for counts ``cnt`` at sorted positions ``at`` of an (m,) result.
+
+    ``p`` is a scalar, ``p[index[k]]`` when ``index`` is given, or already one
+    probability per entry of ``at`` when ``dense_p``. Entries with a zero
+    count draw nothing (no trial, and a binomial with ``n = 0`` consumes no
+    random number), so the draws are those of :func:`sparse_binomial` over
+    the nonzero entries only, without compressing the arrays first.
+    """
+    out = xp.zeros(m, dtype=xp.int32)
+    if at.shape[0] == 0:
+        return out
+    total = int(cnt.sum())
+    if total == 0:
+        return out
+    if xp.ndim(p) == 0:
+        pk = p
+    else:
+        pk = p if index is None else p[index]
+    if total <= _BERNOULLI_MEAN * int(xp.count_nonzero(cnt)):
+        # few trials each: one uniform per trial beats one binomial per entry
+        pt = pk if xp.ndim(pk) == 0 else xp.repeat(pk, cnt)
+        hits = xp.zeros(total + 1, dtype=xp.int32)
+        xp.cumsum(draws.random(total) < pt, dtype=xp.int32, out=hits[1:])
+        ends = hits[xp.cumsum(cnt)]
+        ends[1:] -= ends[:-1].copy()
+        out[at] = ends
+    else:
+        out[at] = draws.binomial(cnt, pk)
     return out
 
 
@@ -150,6 +175,15 @@ def _flag_table(xp: Any) -> Any:
         table = (np.where(~removed & ~muted, _VISIBLE, 0) | np.where(group, _GROUP, 0)
                  | np.where(muted & ~removed & ~group, _DIRECT, 0)).astype(np.uint8)
         _TABLES[key] = xp.asarray(table)
+    return _TABLES[key]
+
+
+def _flag_tables(xp: Any) -> tuple[Any, Any, Any]:
+    """Boolean ``table[flags]`` for each channel: Moments, group, direct."""
+    key = xp.__name__ + ":bool"
+    if key not in _TABLES:
+        t = np.asarray(_flag_table(np) if xp is np else xp.asnumpy(_flag_table(xp)))
+        _TABLES[key] = tuple(xp.asarray((t & bit) != 0) for bit in (_VISIBLE, _GROUP, _DIRECT))
     return _TABLES[key]
 
 
@@ -285,7 +319,12 @@ def ration(xp: Any, draws: Any, group: Any, amount: Any, capacity: Any) -> Any:
     m = group.shape[0]
     if m == 0:
         return xp.zeros(0, dtype=bool)
-    order = xp.lexsort(xp.stack([draws.random(m), group]))
+    u = draws.random(m)
+    sg = xp.sort(group)
+    if m == 1 or not bool((sg[1:] == sg[:-1]).any()):
+        # one request per group (the usual case): the order does not matter
+        return amount <= capacity[group]
+    order = xp.lexsort(xp.stack([u, group]))
     g = group[order]
     a = amount[order]
     csum = xp.cumsum(a)

@@ -45,6 +45,25 @@ from sim.ties import BLOCKER, BOUGHT, IN_GROUP, MUTED, REMOVED, REPORTED, TieSta
 __all__ = ["SocialCommerceModel"]
 
 
+def _unique(x: np.ndarray) -> np.ndarray:
+    """``numpy.unique`` of a small 1-d array: a sort and one comparison (less overhead)."""
+    x = np.sort(x)
+    if x.size < 2:
+        return x
+    keep = np.empty(x.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(x[1:], x[:-1], out=keep[1:])
+    return x[keep]
+
+
+def _in_sorted(x: np.ndarray, sorted_: np.ndarray) -> np.ndarray:
+    """``numpy.isin(x, sorted_)`` for a sorted ``sorted_``: one ``searchsorted``."""
+    if sorted_.size == 0:
+        return np.zeros(x.shape[0], dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_, x), sorted_.size - 1)
+    return sorted_[pos] == x
+
+
 class SocialCommerceModel(mesa.Model):
     """Social commerce on a friend graph.
 
@@ -148,6 +167,10 @@ class SocialCommerceModel(mesa.Model):
         # trust never changes, so these move only by removals and new resellers
         self._plain_trust = float(self.ties.trust.sum(dtype=np.float64))
         self._plain_alive = int(self.graph.n_ties)
+        # the same over alive seller ties (ties toward resellers), kept up to date at each
+        # write of their trust, so the daily metrics need no gather over all seller ties
+        self._st_trust = 0.0
+        self._st_alive = 0
         self._create_merchants()
         self._create_initial_resellers()
         self._create_groups()
@@ -232,8 +255,11 @@ class SocialCommerceModel(mesa.Model):
         e = g.rev[pos].astype(np.int64)
         # these ties now carry ads and their trust moves: out of the plain-tie sums
         plain = e[(self.ties.flags[e] & REMOVED) == 0]
-        self._plain_trust -= float(self.ties.trust[plain].sum(dtype=np.float64))
+        moved = float(self.ties.trust[plain].sum(dtype=np.float64))
+        self._plain_trust -= moved
         self._plain_alive -= int(plain.size)
+        self._st_trust += moved
+        self._st_alive += int(plain.size)
         # seller ties are kept sorted by tie id, that is by viewer: the day's gathers
         # from per-tie and per-person arrays then run through memory in order
         order = np.argsort(e)
@@ -415,22 +441,29 @@ class SocialCommerceModel(mesa.Model):
         a *= np.float32(1 - p.users.annoyance_decay)
         a += seen.astype(np.float32) * np.float32(p.users.annoyance_per_ad)
         ties.touch()
-        life = exp.lifestyle > 0
-        if life.any():
+        life = np.flatnonzero(exp.lifestyle != 0)
+        if life.size:
             e = st[life]
-            keep = (1 - p.trust.gain_lifestyle) ** exp.lifestyle[life]
-            ties.trust[e] = 1 - (1 - ties.trust[e]) * keep.astype(np.float32)
+            keep = self._lifestyle_keep(exp.lifestyle[life])
+            old = ties.trust[e]
+            new = 1 - (1 - old) * keep
+            ties.trust[e] = new
+            # lifestyle posts are seen on alive ties only
+            self._st_trust += float(new.sum(dtype=np.float64) - old.sum(dtype=np.float64))
         # purchase intents on ties that saw ads from an active seller in stock
         t = self.sellers
         slot = self.st_slot
         sellable = (t.status == ACTIVE) & (t.inventory > 0)
-        cand = np.flatnonzero((seen > 0) & sellable[slot])
+        cand = np.flatnonzero(seen != 0)  # (faster on a mask)
+        cand = cand[sellable[slot[cand]]]
         sl = slot[cand]
         viewer = self.st_viewer[cand]
         e = st[cand]
         pp = p.purchase
+        need = self.people.need
         prob = kernels.purchase_probability(
-            self.xp, trust=ties.trust[e], need=self.people.need[viewer, t.category[sl]],
+            self.xp, trust=ties.trust[e],
+            need=need.reshape(-1)[viewer.astype(np.int64) * need.shape[1] + t.category[sl]],
             appeal=t.appeal[sl], price=t.price[sl], annoyance=ties.seller_annoyance[cand],
             exposures=seen[cand], p_base=pp.p_buy_base, reference_price=pp.reference_price,
             elasticity=pp.price_elasticity, fatigue=pp.fatigue)
@@ -438,6 +471,16 @@ class SocialCommerceModel(mesa.Model):
         intent = rng.random(cand.shape[0]) < prob
         moments = rng.random(cand.shape[0]) * seen[cand] < exp.moments[cand]
         return {"st": cand[intent], "moments": moments[intent]}
+
+    def _lifestyle_keep(self, k: np.ndarray) -> np.ndarray:
+        """``(1 - trust.gain_lifestyle) ** k`` as float32, from a table of small ``k``."""
+        tab = getattr(self, "_keep_table", None)
+        kmax = int(k.max())
+        if tab is None or kmax >= tab.shape[0]:
+            g = self.params.trust.gain_lifestyle
+            tab = ((1 - g) ** np.arange(max(64, 2 * kmax + 1), dtype=k.dtype)).astype(np.float32)
+            self._keep_table = tab
+        return tab[k]
 
     # 4 ----------------------------------------------------------------------
     def _relationships(self) -> None:
@@ -478,10 +521,10 @@ class SocialCommerceModel(mesa.Model):
         g = self.graph
         ties = self.ties
         pop = self.people
-        e = np.unique(e)
+        e = _unique(e)
         e = e[(ties.flags[e] & REMOVED) == 0]
         r = g.rev[e].astype(np.int64)
-        mutual = np.isin(r, e) & (e > r)  # both blocked each other today: count once
+        mutual = _in_sorted(r, e) & (e > r)  # both blocked each other today: count once
         e, r = e[~mutual], r[~mutual]
         actor = g.indices[r]
         target = g.indices[e]
@@ -495,9 +538,14 @@ class SocialCommerceModel(mesa.Model):
         pop.ordinary_load[touched] = np.maximum(pop.ordinary_load[touched], 0)
         # trust sums of the ties that are not seller ties (see _mean_trust_friend_ties)
         for tie, to in ((e, target), (r, actor)):
-            plain = tie[pop.role[to] != ROLE_RESELLER]
+            is_st = pop.role[to] == ROLE_RESELLER
+            plain = tie[~is_st]
             self._plain_trust -= float(ties.trust[plain].sum(dtype=np.float64))
             self._plain_alive -= int(plain.size)
+            if plain.size < tie.size:
+                st_ties = tie[is_st]
+                self._st_trust -= float(ties.trust[st_ties].sum(dtype=np.float64))
+                self._st_alive -= int(st_ties.size)
         ties.flags[e] |= REMOVED | BLOCKER
         ties.flags[r] |= REMOVED
         self.alive_ties -= 2 * int(e.size)
@@ -517,8 +565,9 @@ class SocialCommerceModel(mesa.Model):
         deg = g.degree[who]
         who, deg = who[deg > 0], deg[deg > 0]
         e = g.indptr[who] + (rng.random(who.size) * deg).astype(np.int64)
-        e = np.unique(e[(self.ties.flags[e] & REMOVED) == 0])
-        e = e[~(np.isin(g.rev[e], e) & (e > g.rev[e]))]  # two friends dropping each other
+        e = _unique(e[(self.ties.flags[e] & REMOVED) == 0])
+        r = g.rev[e]
+        e = e[~(_in_sorted(r, e) & (e > r))]  # two friends dropping each other
         target = g.indices[e]
         to_seller = self.people.role[target] == ROLE_RESELLER
         self.today["blocks_others"] = float(np.count_nonzero(~to_seller))
@@ -545,15 +594,14 @@ class SocialCommerceModel(mesa.Model):
         trust = ties.trust[e].astype(np.float64)
         units = 1 + rng.poisson(p.purchase.trust_value_slope * trust**2)
         units = np.minimum(units, np.floor(pop.budget[viewer] / price).astype(np.int64))
-        ok = units > 0
-        cand, moments, e, viewer, slot, price, units = (
-            x[ok] for x in (cand, moments, e, viewer, slot, price, units))
-        ok = kernels.ration(self.xp, self.draws, viewer, units * price, pop.budget)
-        cand, moments, e, viewer, slot, price, units = (
-            x[ok] for x in (cand, moments, e, viewer, slot, price, units))
-        ok = kernels.ration(self.xp, self.draws, slot, units, t.inventory)
-        cand, moments, e, viewer, slot, price, units = (
-            x[ok] for x in (cand, moments, e, viewer, slot, price, units))
+        # the orders kept, as positions: the arrays are gathered once at the end
+        ix = np.flatnonzero(units > 0)
+        ix = ix[kernels.ration(self.xp, self.draws, viewer[ix], units[ix] * price[ix],
+                               pop.budget)]
+        ix = ix[kernels.ration(self.xp, self.draws, slot[ix], units[ix], t.inventory)]
+        if ix.size < units.size:
+            cand, moments, e, viewer, slot, price, units = (
+                x[ix] for x in (cand, moments, e, viewer, slot, price, units))
         value = units * price
         ties.flags[e] |= BOUGHT
         np.subtract.at(pop.budget, viewer, value.astype(np.float32))
@@ -572,8 +620,13 @@ class SocialCommerceModel(mesa.Model):
         np.add.at(pop.lost_counterfeit, viewer, (fake * price).astype(np.float32))
         tp = p.trust
         tr = ties.trust[e]
-        ties.trust[e] = np.where(cheated, tr * np.float32(1 - tp.loss_counterfeit),
-                                 tr + np.float32(tp.gain_genuine) * (1 - tr))
+        new = np.where(cheated, tr * np.float32(1 - tp.loss_counterfeit),
+                       tr + np.float32(tp.gain_genuine) * (1 - tr))
+        ties.trust[e] = new
+        # an order placed before a block the same day settles on a removed tie
+        alive = (ties.flags[e] & REMOVED) == 0
+        self._st_trust += float(new[alive].sum(dtype=np.float64)
+                                - tr[alive].sum(dtype=np.float64))
         self._word_of_mouth(viewer[cheated], cols["person"][slot[cheated]])
         d["purchases"] = float(cand.size)
         # resellers' orders per ad seen; push orders (added in _push_channel) are not from ads
@@ -598,67 +651,134 @@ class SocialCommerceModel(mesa.Model):
         target = sellers[owner]
         warned = self.rngs["reactions"].random(pos.size) < self.params.trust.p_word_of_mouth
         friend, target = friend[warned & (friend != target)], target[warned & (friend != target)]
-        e = kernels.find_ties(g.indptr, g.indices, friend.astype(np.int64), target)
+        e = self._seller_ties_of(friend, target)
         e = e[e >= 0]
         e = e[(self.ties.flags[e] & REMOVED) == 0]
         # unbuffered: a friend warned by several cheated buyers loses trust each time
+        u = _unique(e)
+        old = float(self.ties.trust[u].sum(dtype=np.float64))
         np.multiply.at(self.ties.trust, e, np.float32(1 - self.params.trust.loss_word_of_mouth))
+        self._st_trust += float(self.ties.trust[u].sum(dtype=np.float64)) - old  # seller ties
         self.today["word_of_mouth_warnings"] = float(e.size)
 
+    def _seller_ties_of(self, viewer: np.ndarray, person: np.ndarray) -> np.ndarray:
+        """Tie ids of ``viewer[k] -> person[k]`` where ``person[k]`` is a reseller; -1 if none.
+
+        One ``searchsorted`` in the seller ties' (viewer, reseller) keys, cached
+        until the seller ties change, instead of a bisection in each CSR row.
+        """
+        c = getattr(self, "_st_keys", None)
+        if c is None or c[0] is not self.st_tie:
+            n = np.int64(self.graph.n)
+            key = self.st_viewer.astype(np.int64) * n + self.sellers.cols["person"][self.st_slot]
+            order = np.argsort(key, kind="stable")
+            c = self._st_keys = (self.st_tie, key[order], self.st_tie[order])
+        keys, tie = c[1], c[2]
+        if keys.size == 0 or viewer.size == 0:
+            return np.full(viewer.shape[0], -1, np.int64)
+        q = viewer.astype(np.int64) * np.int64(self.graph.n) + person
+        pos = np.minimum(np.searchsorted(keys, q), keys.size - 1)
+        return np.where(keys[pos] == q, tie[pos], -1)
+
     def _push_channel(self) -> None:
-        """Public-account pushes: folded (F2), segmented or not (F18), unfollows."""
+        """Public-account pushes: folded (F2), segmented or not (F18), unfollows.
+
+        The follower arrays that do not change during a run (need for the
+        catalogue, chance to open Moments, unfollow threshold) are cached per
+        merchant until its followers change; binomial open draws are made for
+        targeted followers only and purchase draws are checked for openers
+        only (a binomial with ``n = 0`` and a purchase with no open consume
+        or decide nothing), so the random streams are those of the
+        all-follower version.
+        """
         p = self.params
         mp = p.merchants
         pop = self.people
         rng = self.rngs["merchants"]
         d = self.today
+        decay = np.float32(1 - p.users.annoyance_decay)
         for m in self.merchant_list:
             k = m.pushes_today
-            m.f_annoyance *= np.float32(1 - p.users.annoyance_decay)
+            m.f_annoyance *= decay
             if k <= 0 or m.followers.size == 0:
                 continue
             f = m.followers
-            need = m.need_of(f)
-            target = m.following & ((need >= mp.segment_need) if mp.segmentation else True)
+            need, one_minus_need, p_open_f, leave_at, segment = self._follower_cache(m)
+            target = m.following & segment if mp.segmentation else m.following
+            tgt = np.flatnonzero(target)
             m.pushes_sent += k
-            d["pushes_sent"] += float(k * target.sum())
-            p_open = mp.p_open_push * self.policy.push_open_share(k) * pop.p_open[f]
-            opens = rng.binomial(k * target, np.clip(p_open, 0, 1))
+            d["pushes_sent"] += float(k * tgt.size)
+            share = mp.p_open_push * self.policy.push_open_share(k)
+            opens = np.zeros(f.size, np.int64)
+            if tgt.size:
+                p_t = np.clip(share * p_open_f[tgt], 0, 1)
+                opens[tgt] = rng.binomial(k, p_t)
             d["push_opens"] += float(opens.sum())
-            m.f_annoyance += (np.float32(k * mp.annoyance_per_push) * (1 - need)
-                              * target).astype(np.float32)
-            scale = pop.block_thr[f] / np.float32(p.users.block_threshold)
-            leave = m.following & (m.f_annoyance >= mp.unfollow_threshold * scale)
-            m.following &= ~leave
-            m.unfollows += int(leave.sum())
-            d["unfollows"] += float(leave.sum())
+            if tgt.size:
+                m.f_annoyance[tgt] += (np.float32(k * mp.annoyance_per_push)
+                                       * one_minus_need[tgt]).astype(np.float32)
+            leave = m.following & (m.f_annoyance >= leave_at)
+            n_leave = int(np.count_nonzero(leave))
+            if n_leave:
+                m.following &= ~leave
+            m.unfollows += n_leave
+            d["unfollows"] += float(n_leave)
+            u_buy = rng.random(f.size)
+            u_pay = rng.random(f.size)
+            o = np.flatnonzero(opens != 0)
+            if o.size == 0:
+                continue
             prob = kernels.purchase_probability(
-                self.xp, trust=m.f_trust, need=need, appeal=1.0, price=m.price,
-                annoyance=m.f_annoyance, exposures=opens, p_base=p.purchase.p_buy_base,
+                self.xp, trust=m.f_trust[o], need=need[o], appeal=1.0, price=m.price,
+                annoyance=m.f_annoyance[o], exposures=opens[o], p_base=p.purchase.p_buy_base,
                 reference_price=p.purchase.reference_price,
                 elasticity=p.purchase.price_elasticity, fatigue=p.purchase.fatigue)
-            buy = (rng.random(f.size) < prob) & (rng.random(f.size) >= p.purchase.p_payment_fail)
-            idx = np.flatnonzero(buy & (pop.budget[f] >= m.price))
+            buy = (u_buy[o] < prob) & (u_pay[o] >= p.purchase.p_payment_fail)
+            idx = o[buy & (pop.budget[f[o]] >= m.price)]
+            if idx.size == 0:
+                continue
+            who = f[idx]
             units = 1 + rng.poisson(p.purchase.trust_value_slope * m.f_trust[idx] ** 2)
-            units = np.minimum(units, np.floor(pop.budget[f[idx]] / m.price).astype(np.int64))
+            units = np.minimum(units, np.floor(pop.budget[who] / m.price).astype(np.int64))
             value = units * m.price
-            np.subtract.at(pop.budget, f[idx], value.astype(np.float32))
-            np.add.at(pop.spent, f[idx], value.astype(np.float32))
-            np.add.at(pop.n_purchases, f[idx], 1)
+            np.subtract.at(pop.budget, who, value.astype(np.float32))
+            np.add.at(pop.spent, who, value.astype(np.float32))
+            np.add.at(pop.n_purchases, who, 1)
             genuine = rng.binomial(units, m.quality)
             cheated = genuine < units
             tr = m.f_trust[idx]
             m.f_trust[idx] = np.where(cheated, tr * np.float32(1 - p.trust.loss_counterfeit),
                                       tr + np.float32(p.trust.gain_genuine) * (1 - tr))
-            m.units_sold += int(units.sum())
+            n_units = int(units.sum())
+            total = float(value.sum())
+            m.units_sold += n_units
             m.orders += int(idx.size)
-            m.revenue += float(value.sum())
-            m.costs += float(units.sum() * m.unit_cost)
-            m.cash += float(value.sum() - units.sum() * m.unit_cost)
+            m.revenue += total
+            m.costs += float(n_units * m.unit_cost)
+            m.cash += float(total - n_units * m.unit_cost)
             d["purchases"] += float(idx.size)
-            d["units_sold"] += float(units.sum())
+            d["units_sold"] += float(n_units)
             d["counterfeits_delivered"] += float((units - genuine).sum())
-            d["gmv_push"] += float(value.sum())
+            d["gmv_push"] += total
+
+    def _follower_cache(self, m: Merchant) -> tuple[np.ndarray, ...]:
+        """Per-follower constants of merchant ``m``, rebuilt when its followers change.
+
+        Returns need for the catalogue, ``1 - need``, chance to open Moments,
+        the annoyance at which each follower unfollows, and the segment mask
+        (need at least ``merchants.segment_need``).
+        """
+        c = getattr(m, "_follower_consts", None)
+        if c is None or c[0] is not m.followers:
+            mp = self.params.merchants
+            pop = self.people
+            f = m.followers
+            need = m.need_of(f)
+            scale = pop.block_thr[f] / np.float32(self.params.users.block_threshold)
+            c = (f, need, (1 - need), pop.p_open[f], mp.unfollow_threshold * scale,
+                 need >= mp.segment_need)
+            m._follower_consts = c
+        return c[1:]
 
     # 6 ----------------------------------------------------------------------
     def _moderate(self) -> None:
@@ -721,13 +841,12 @@ class SocialCommerceModel(mesa.Model):
         d["share_resellers_losing"] = float((t.cash < 0).mean()) if t.size else 0.0
         d["unsold_inventory"] = float(t.inventory.sum())
         d["gmv"] = d["gmv_resellers"] + d["gmv_push"]
-        alive = (self.ties.flags[self.st_tie] & REMOVED) == 0
-        seller_trust = self.ties.trust[self.st_tie[alive]]
-        d["mean_trust_resellers"] = (float(seller_trust.mean())
-                                     if alive.any() else float("nan"))
-        n_all = self._plain_alive + seller_trust.size
-        self._trust_friends = ((self._plain_trust + float(seller_trust.sum(dtype=np.float64)))
-                               / n_all if n_all else float("nan"))
+        # running sums over alive ties (see _remove_ties and each write of trust)
+        d["mean_trust_resellers"] = (self._st_trust / self._st_alive if self._st_alive
+                                     else float("nan"))
+        n_all = self._plain_alive + self._st_alive
+        self._trust_friends = ((self._plain_trust + self._st_trust) / n_all if n_all
+                               else float("nan"))
         fol = [m.f_trust[m.following] for m in self.merchant_list]
         fol = np.concatenate(fol) if fol else np.zeros(0)
         d["mean_trust_merchants"] = float(fol.mean()) if fol.size else float("nan")

@@ -72,14 +72,22 @@ class ModerationPolicy:
     # -- moderation ------------------------------------------------------------
     def window_reports(self, reports_today: np.ndarray) -> np.ndarray:
         """Add today's reports per seller; return the total in the window."""
-        self._window.append(reports_today.copy())
+        # a running total over the window: add today, subtract the days that leave it
+        today = np.asarray(reports_today, dtype=np.int64).copy()
+        n = today.shape[0]
+        total = getattr(self, "_window_total", None)
+        if total is None or total.shape[0] < n:
+            grown = np.zeros(n, dtype=np.int64)
+            if total is not None:
+                grown[: total.shape[0]] = total
+            total = grown
+        self._window.append(today)
+        total += np.pad(today, (0, total.shape[0] - n)) if n < total.shape[0] else today
         while len(self._window) > self.params.report_window_days:
-            self._window.popleft()
-        n = reports_today.shape[0]
-        total = np.zeros(n, dtype=np.int64)
-        for day in self._window:
-            total[: day.shape[0]] += day
-        return total
+            old = self._window.popleft()
+            total[: old.shape[0]] -= old
+        self._window_total = total
+        return total[:n].copy()
 
     def ban(self, model: Any, window_reports: np.ndarray) -> np.ndarray:
         """Boolean mask of sellers to ban today. The base policy bans no one."""
