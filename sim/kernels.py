@@ -72,7 +72,7 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
     # are uint8); then work on the ties each channel reaches only: the binomial
     # draws are made in the same order (by tie) as over all ties
     visible_tab, group_tab, direct_tab = _flag_tables(xp)
-    vis = xp.flatnonzero(xp.take(visible_tab, st_flags) & opened[st_viewer])
+    vis = (xp.take(visible_tab, st_flags) & opened[st_viewer]).nonzero()[0]
     vis_viewer = st_viewer[vis]
     vis_slot = st_slot[vis]
     ads_v = ads[vis_slot]
@@ -81,13 +81,14 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
     load += ordinary_load
     share = xp.minimum(xp.float32(1), attention / xp.maximum(load, xp.float32(1e-9)))
     share = xp.where(opened & (load > 0), share, xp.float32(0))
-    k_m = _binomial_at(xp, draws, m, vis, ads_v, share, vis_viewer)
-    k_l = _binomial_at(xp, draws, m, vis, life_v, share, vis_viewer)
-    grp = xp.flatnonzero(xp.take(group_tab, st_flags))
-    k_g = _binomial_at(xp, draws, m, grp, group_ads.astype(xp.int32)[st_slot[grp]],
-                       p_read_group)
-    drc = xp.flatnonzero(xp.take(direct_tab, st_flags))
-    k_d = _binomial_at(xp, draws, m, drc, ads[st_slot[drc]], p_direct)
+    share_v = share[vis_viewer]
+    grp = xp.take(group_tab, st_flags).nonzero()[0]
+    drc = xp.take(direct_tab, st_flags).nonzero()[0]
+    # the four channels' draws, in this order (Moments ads, lifestyle, group, direct)
+    k_m, k_l, k_g, k_d = _binomials_at(xp, draws, m, [
+        (vis, ads_v, share_v), (vis, life_v, share_v),
+        (grp, group_ads.astype(xp.int32)[st_slot[grp]], p_read_group),
+        (drc, ads[st_slot[drc]], p_direct)])
     read_ordinary = ordinary_load * share
     items = float((xp.minimum(load, attention) * opened).sum())
     ordinary_seen = float(read_ordinary.sum())
@@ -153,6 +154,40 @@ def _binomial_at(xp: Any, draws: Any, m: int, at: Any, cnt: Any, p: Any, index: 
     else:
         out[at] = draws.binomial(cnt, pk)
     return out
+
+
+def _binomials_at(xp: Any, draws: Any, m: int, specs: list[tuple[Any, Any, Any]]) -> list[Any]:
+    """Several :func:`_binomial_at` calls in a row, as one pass when all sum Bernoulli trials.
+
+    ``specs`` holds ``(at, cnt, p)`` with ``p`` a scalar or one probability per
+    entry. The uniforms of consecutive calls are consecutive in the stream,
+    so one pass over all their trials draws the same numbers; if any call
+    would use binomial draws, the calls are made one by one.
+    """
+    totals = [int(c.sum()) for _, c, _ in specs]
+    if not all(t <= _BERNOULLI_MEAN * int(xp.count_nonzero(c))
+               for t, (_, c, _) in zip(totals, specs, strict=True)):
+        return [_binomial_at(xp, draws, m, at, c, p, dense_p=xp.ndim(p) != 0)
+                for at, c, p in specs]
+    outs = [xp.zeros(m, dtype=xp.int32) for _ in specs]
+    live = [i for i, t in enumerate(totals) if t > 0]
+    if not live:
+        return outs
+    cnt = xp.concatenate([specs[i][1] for i in live])
+    p = xp.concatenate([specs[i][2].astype(xp.float32, copy=False) if xp.ndim(specs[i][2])
+                        else xp.full(specs[i][1].shape[0], specs[i][2], dtype=xp.float32)
+                        for i in live])
+    total = sum(totals)
+    hits = xp.zeros(total + 1, dtype=xp.int32)
+    xp.cumsum(draws.random(total) < p.repeat(cnt), dtype=xp.int32, out=hits[1:])
+    ends = hits[cnt.cumsum()]
+    ends[1:] -= ends[:-1].copy()
+    off = 0
+    for i in live:
+        k = specs[i][1].shape[0]
+        outs[i][specs[i][0]] = ends[off:off + k]
+        off += k
+    return outs
 
 
 #: up to this mean number of trials, :func:`sparse_binomial` sums Bernoulli trials
@@ -285,7 +320,7 @@ def purchase_probability(xp: Any, *, trust: Any, need: Any, appeal: Any, price: 
     """
     p = (p_base * trust * need * appeal * (reference_price / price) ** elasticity
          * xp.exp(-fatigue * annoyance))
-    p = xp.clip(p, 0.0, 1.0)
+    p = xp.minimum(xp.maximum(p, 0.0), 1.0)  # clip, without np.clip's Python overhead
     return 1.0 - (1.0 - p) ** exposures
 
 
@@ -350,9 +385,9 @@ def ragged_positions(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, 
     starts = indptr[rows]
     lens = indptr[rows + 1] - starts
     total = int(lens.sum())
-    owner = np.repeat(np.arange(rows.shape[0]), lens)
-    offsets = np.cumsum(lens) - lens
-    pos = np.arange(total, dtype=np.int64) - np.repeat(offsets, lens) + np.repeat(starts, lens)
+    owner = np.arange(rows.shape[0]).repeat(lens)
+    offsets = lens.cumsum() - lens
+    pos = np.arange(total, dtype=np.int64) + (starts - offsets).astype(np.int64).repeat(lens)
     return pos, owner
 
 

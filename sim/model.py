@@ -45,6 +45,53 @@ from sim.ties import BLOCKER, BOUGHT, IN_GROUP, MUTED, REMOVED, REPORTED, TieSta
 __all__ = ["SocialCommerceModel"]
 
 
+class _DayCollector(mesa.DataCollector):
+    """Mesa's DataCollector with one model reporter per metric, each reading ``model.today``.
+
+    While its reporters are the ones it was built with (and no agent
+    reporters were added), :meth:`collect` appends the day's values in one
+    loop instead of calling and deep-copying 46 lambdas (the values are
+    floats); otherwise it is Mesa's ``collect``.
+    """
+
+    def __init__(self, keys: Mapping[str, str] | list[str]) -> None:
+        self._keys = tuple(keys)
+        super().__init__(model_reporters={k: (lambda m, k=k: m.today[k]) for k in self._keys})
+        self._own = list(self.model_reporters.items())
+
+    def collect(self, model: mesa.Model) -> None:
+        """Record the day (Mesa's ``DataCollector.collect``)."""
+        if (not self._validated or self.agent_reporters or self.agenttype_reporters
+                or list(self.model_reporters.items()) != self._own):
+            super().collect(model)
+            return
+        self._collection_steps.append(model.time)
+        today = model.today
+        mv = self.model_vars
+        for k in self._keys:
+            mv[k].append(today[k])
+
+
+def _bernoulli(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
+    """``rng.binomial(1, p)``, the same numbers from the same stream, vectorised.
+
+    NumPy's binomial (inversion, ``n = 1``) draws nothing where ``p == 0`` and
+    otherwise one double ``U``, returning ``U > (1 - p)`` computed as
+    ``exp(log(1 - p))`` (with ``p`` and the result flipped when ``p > 0.5``); a
+    redraw happens only when ``U`` exceeds ``qn / q``, which is 1 up to rounding.
+    ``tests/test_performance_paths.py`` checks equality with ``rng.binomial``.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    out = np.zeros(p.shape[0], np.int64)
+    nz = (p != 0).nonzero()[0]
+    pz = p[nz]
+    low = pz <= 0.5
+    qn = np.exp(np.log(1.0 - np.where(low, pz, 1.0 - pz)))
+    x = rng.random(nz.size) > qn
+    out[nz] = np.where(low, x, ~x)
+    return out
+
+
 def _unique(x: np.ndarray) -> np.ndarray:
     """``numpy.unique`` of a small 1-d array: a sort and one comparison (less overhead)."""
     x = np.sort(x)
@@ -183,8 +230,7 @@ class SocialCommerceModel(mesa.Model):
                 f"largest component holds {self._lcc_share:.1%} of {self.graph.n} people")
         self._trust_friends = self._mean_trust_friend_ties()
 
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: (lambda m, k=name: m.today[k]) for name in METRICS})
+        self.datacollector = _DayCollector(METRICS)
 
     # ------------------------------------------------------------------ set-up
     def _check_shares(self) -> None:
@@ -435,11 +481,13 @@ class SocialCommerceModel(mesa.Model):
         ties = self.ties
         st = self.st_tie
         seen = exp.moments + exp.group + exp.direct
+        saw = np.flatnonzero(seen != 0)  # the ties that carried ads today
+        k = seen[saw]
         # annoyance lives on the seller ties only (sim.ties): no gather, no scatter
-        ties.seller_ads_seen += seen.astype(np.uint32)
+        ties.seller_ads_seen[saw] += k.astype(np.uint32)
         a = ties.seller_annoyance
         a *= np.float32(1 - p.users.annoyance_decay)
-        a += seen.astype(np.float32) * np.float32(p.users.annoyance_per_ad)
+        a[saw] += k.astype(np.float32) * np.float32(p.users.annoyance_per_ad)
         ties.touch()
         life = np.flatnonzero(exp.lifestyle != 0)
         if life.size:
@@ -454,8 +502,7 @@ class SocialCommerceModel(mesa.Model):
         t = self.sellers
         slot = self.st_slot
         sellable = (t.status == ACTIVE) & (t.inventory > 0)
-        cand = np.flatnonzero(seen != 0)  # (faster on a mask)
-        cand = cand[sellable[slot[cand]]]
+        cand = saw[sellable[slot[saw]]]
         sl = slot[cand]
         viewer = self.st_viewer[cand]
         e = st[cand]
@@ -562,7 +609,7 @@ class SocialCommerceModel(mesa.Model):
         g = self.graph
         rng = self.rngs["reactions"]
         who = np.flatnonzero(rng.random(g.n) < p)
-        deg = g.degree[who]
+        deg = g.indptr[who + 1] - g.indptr[who]  # (g.degree is a diff over everyone)
         who, deg = who[deg > 0], deg[deg > 0]
         e = g.indptr[who] + (rng.random(who.size) * deg).astype(np.int64)
         e = _unique(e[(self.ties.flags[e] & REMOVED) == 0])
@@ -584,9 +631,15 @@ class SocialCommerceModel(mesa.Model):
         ties = self.ties
         d = self.today
         cand = intents["st"]
+        if cand.size == 0:  # no intents: nothing to draw or settle
+            d["buyer_trust_mean"] = float("nan")
+            return
         fail = rng.random(cand.size) < p.purchase.p_payment_fail
-        d["payment_failures"] = float(fail.sum())
-        cand, moments = cand[~fail], intents["moments"][~fail]
+        n_fail = int(np.count_nonzero(fail))
+        d["payment_failures"] = float(n_fail)
+        moments = intents["moments"]
+        if n_fail:
+            cand, moments = cand[~fail], moments[~fail]
         e = self.st_tie[cand]
         viewer = self.st_viewer[cand]
         slot = self.st_slot[cand]
@@ -604,8 +657,9 @@ class SocialCommerceModel(mesa.Model):
                 x[ix] for x in (cand, moments, e, viewer, slot, price, units))
         value = units * price
         ties.flags[e] |= BOUGHT
-        np.subtract.at(pop.budget, viewer, value.astype(np.float32))
-        np.add.at(pop.spent, viewer, value.astype(np.float32))
+        value32 = value.astype(np.float32)
+        np.subtract.at(pop.budget, viewer, value32)
+        np.add.at(pop.spent, viewer, value32)
         np.add.at(pop.n_purchases, viewer, 1)
         np.subtract.at(cols["inventory"], slot, units)
         np.add.at(cols["cash"], slot, value)
@@ -614,30 +668,35 @@ class SocialCommerceModel(mesa.Model):
         np.add.at(cols["orders"], slot, 1)
         genuine = rng.binomial(units, t.quality[slot])
         fake = units - genuine
-        np.add.at(cols["counterfeits_sold"], slot, fake)
         cheated = fake > 0
-        np.add.at(pop.n_counterfeits, viewer, fake)
-        np.add.at(pop.lost_counterfeit, viewer, (fake * price).astype(np.float32))
+        any_fake = bool(cheated.any())
+        if any_fake:  # (adding zeros would change nothing)
+            np.add.at(cols["counterfeits_sold"], slot, fake)
+            np.add.at(pop.n_counterfeits, viewer, fake)
+            np.add.at(pop.lost_counterfeit, viewer, (fake * price).astype(np.float32))
         tp = p.trust
         tr = ties.trust[e]
-        new = np.where(cheated, tr * np.float32(1 - tp.loss_counterfeit),
-                       tr + np.float32(tp.gain_genuine) * (1 - tr))
+        gained = tr + np.float32(tp.gain_genuine) * (1 - tr)
+        new = (np.where(cheated, tr * np.float32(1 - tp.loss_counterfeit), gained) if any_fake
+               else gained)
         ties.trust[e] = new
         # an order placed before a block the same day settles on a removed tie
         alive = (ties.flags[e] & REMOVED) == 0
         self._st_trust += float(new[alive].sum(dtype=np.float64)
                                 - tr[alive].sum(dtype=np.float64))
-        self._word_of_mouth(viewer[cheated], cols["person"][slot[cheated]])
+        if any_fake:
+            self._word_of_mouth(viewer[cheated], cols["person"][slot[cheated]])
         d["purchases"] = float(cand.size)
         # resellers' orders per ad seen; push orders (added in _push_channel) are not from ads
         d["conversion"] = d["purchases"] / d["ads_seen"] if d["ads_seen"] else 0.0
         d["units_sold"] = float(units.sum())
-        d["counterfeits_delivered"] = float(fake.sum())
+        d["counterfeits_delivered"] = float(fake.sum()) if any_fake else 0.0
         d["gmv_moments"] = float(value[moments].sum())
         d["gmv_groups"] = float(value[~moments].sum())
         d["gmv_resellers"] = d["gmv_moments"] + d["gmv_groups"]
-        d["order_value_mean"] = float(value.mean()) if value.size else 0.0
-        d["buyer_trust_mean"] = float(tr.mean()) if tr.size else float("nan")
+        # sum / size in the arrays' dtype is what .mean() computes, without its overhead
+        d["order_value_mean"] = float(value.sum() / value.size) if value.size else 0.0
+        d["buyer_trust_mean"] = float(tr.sum() / tr.size) if tr.size else float("nan")
 
     def _word_of_mouth(self, buyers: np.ndarray, sellers: np.ndarray) -> None:
         """A cheated buyer warns common friends, who lose trust in the seller (F16)."""
@@ -711,8 +770,8 @@ class SocialCommerceModel(mesa.Model):
             share = mp.p_open_push * self.policy.push_open_share(k)
             opens = np.zeros(f.size, np.int64)
             if tgt.size:
-                p_t = np.clip(share * p_open_f[tgt], 0, 1)
-                opens[tgt] = rng.binomial(k, p_t)
+                p_t = np.minimum(np.maximum(share * p_open_f[tgt], 0), 1)
+                opens[tgt] = _bernoulli(rng, p_t) if k == 1 else rng.binomial(k, p_t)
             d["push_opens"] += float(opens.sum())
             if tgt.size:
                 m.f_annoyance[tgt] += (np.float32(k * mp.annoyance_per_push)
@@ -838,7 +897,8 @@ class SocialCommerceModel(mesa.Model):
         d["resellers_active"] = float((status == ACTIVE).sum())
         d["resellers_quit"] = float((status == QUIT).sum())
         d["resellers_banned"] = float((status == BANNED).sum())
-        d["share_resellers_losing"] = float((t.cash < 0).mean()) if t.size else 0.0
+        d["share_resellers_losing"] = (np.count_nonzero(t.cash < 0) / t.size if t.size
+                                       else 0.0)
         d["unsold_inventory"] = float(t.inventory.sum())
         d["gmv"] = d["gmv_resellers"] + d["gmv_push"]
         # running sums over alive ties (see _remove_ties and each write of trust)
@@ -849,7 +909,7 @@ class SocialCommerceModel(mesa.Model):
                                else float("nan"))
         fol = [m.f_trust[m.following] for m in self.merchant_list]
         fol = np.concatenate(fol) if fol else np.zeros(0)
-        d["mean_trust_merchants"] = float(fol.mean()) if fol.size else float("nan")
+        d["mean_trust_merchants"] = float(fol.sum() / fol.size) if fol.size else float("nan")
         d["followers"] = float(sum(m.n_followers for m in self.merchant_list))
         last = self.day == self.params.run.days - 1
         if (self.day + 1) % self.params.run.lcc_every_days == 0 or last:
