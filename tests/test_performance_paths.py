@@ -104,7 +104,8 @@ def test_kernels_run_through_the_array_namespace() -> None:
     for name in ("moments", "group", "direct", "lifestyle"):
         np.testing.assert_array_equal(getattr(direct, name), getattr(proxied, name))
     assert direct.items_seen == proxied.items_seen
-    assert {"bincount", "take", "flatnonzero", "zeros", "where"} <= xp.calls
+    assert {"bincount", "take", "count_nonzero", "concatenate", "cumsum", "zeros",
+            "where"} <= xp.calls
     thr = kernels.thresholds(xp, kind=np.array([0, 1, 2], np.uint8),
                              mute_thr=np.full(3, 2.0, np.float32),
                              block_thr=np.full(3, 3.0, np.float32),
@@ -147,3 +148,109 @@ def test_cupy_backend_without_a_gpu_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="cupy"):
         SocialCommerceModel(overrides={"graph.n_people": 50, "graph.mean_degree": 4,
                                        "run.backend": "cupy"})
+
+
+def test_trust_toward_resellers_matches_a_full_pass(model: SocialCommerceModel) -> None:
+    """The running sum over alive seller ties gives the mean over those ties."""
+    st = model.st_tie
+    alive = (model.ties.flags[st] & REMOVED) == 0
+    want = float(model.ties.trust[st[alive]].astype(np.float64).mean())
+    assert model.metrics()["mean_trust_resellers"].iloc[-1] == pytest.approx(want, rel=1e-9)
+
+
+def test_seller_tie_lookup_matches_a_csr_search(model: SocialCommerceModel) -> None:
+    """Word of mouth finds ``friend -> reseller`` ties by key: the same ties as a bisection."""
+    g = model.graph
+    rng = np.random.default_rng(0)
+    sellers = model.sellers.person[rng.integers(0, model.sellers.size, 3000)]
+    viewers = rng.integers(0, g.n, 3000)
+    # half of the pairs are real friendships (viewer = a friend of the seller)
+    pos = g.indptr[sellers] + (rng.random(3000) * np.diff(g.indptr)[sellers]).astype(np.int64)
+    viewers[::2] = g.indices[pos][::2]
+    want = kernels.find_ties(g.indptr, g.indices, viewers.astype(np.int64), sellers)
+    got = model._seller_ties_of(viewers, sellers)
+    np.testing.assert_array_equal(got, want)
+    assert (got >= 0).sum() >= 1400
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_vectorised_bernoulli_is_numpys_binomial(seed: int) -> None:
+    """Push opens: the same numbers, and the same stream afterwards, as ``binomial(1, p)``."""
+    from sim.model import _bernoulli
+
+    rng = np.random.default_rng(seed)
+    p = rng.random(300_000)
+    p[::7] = 0.0
+    p[::11] = 1.0
+    p[::13] *= 1e-3
+    a, b = np.random.default_rng(seed + 10), np.random.default_rng(seed + 10)
+    np.testing.assert_array_equal(_bernoulli(b, p), a.binomial(1, p))
+    assert a.random() == b.random()
+
+
+def test_feed_channels_in_one_pass_draw_what_one_by_one_draws() -> None:
+    """The four channels' Bernoulli trials in one pass equal four sparse_binomial calls."""
+    args = _kernel_inputs(3)
+    exp = kernels.fill_feeds(np, Draws(np, np.random.default_rng(7)), **args)
+    # the same day, channel by channel, through the public sparse_binomial
+    d = Draws(np, np.random.default_rng(7))
+    code = kernels._flag_table(np)[args["st_flags"]]
+    visible = ((code & 1) != 0) & args["opened"][args["st_viewer"]]
+    ads_t = args["ads"].astype(np.int32)[args["st_slot"]] * visible
+    life_t = args["life"].astype(np.int32)[args["st_slot"]] * visible
+    load = args["ordinary_load"] + np.bincount(args["st_viewer"], weights=ads_t + life_t,
+                                               minlength=400).astype(np.float32)
+    share = np.where(load > 0, np.minimum(np.float32(1), args["attention"] / load), 0)
+    share = (share * args["opened"]).astype(np.float32)
+    k_m = kernels.sparse_binomial(np, d, ads_t, share, index=args["st_viewer"])
+    k_l = kernels.sparse_binomial(np, d, life_t, share, index=args["st_viewer"])
+    k_g = kernels.sparse_binomial(
+        np, d, args["group_ads"].astype(np.int32)[args["st_slot"]] * ((code & 2) != 0), 0.5)
+    k_d = kernels.sparse_binomial(
+        np, d, args["ads"].astype(np.int32)[args["st_slot"]] * ((code & 4) != 0), 0.1)
+    for got, want in ((exp.moments, k_m), (exp.lifestyle, k_l), (exp.group, k_g),
+                      (exp.direct, k_d)):
+        np.testing.assert_array_equal(got, want)
+    assert exp.moments.sum() > 0 and exp.group.sum() > 0 and exp.direct.sum() > 0
+
+
+def _ration_reference(u: np.ndarray, group: np.ndarray, amount: np.ndarray,
+                      cap: np.ndarray) -> np.ndarray:
+    """Requests in random order (``u``) within each group, accepted while the running total fits."""
+    ok = np.zeros(group.size, bool)
+    for gi in np.unique(group):
+        idx = np.flatnonzero(group == gi)
+        idx = idx[np.argsort(u[idx], kind="stable")]
+        ok[idx] = np.cumsum(amount[idx]) <= cap[gi]
+    return ok
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ration_fast_path_agrees_with_the_sorted_path(seed: int) -> None:
+    """One request per group skips the sort; with repeated groups the running totals apply."""
+    rng = np.random.default_rng(seed)
+    cap = rng.integers(0, 6, 50)
+    for group in (rng.permutation(50)[:20], rng.integers(0, 5, 40)):
+        amount = rng.integers(1, 4, group.size)
+        ok = kernels.ration(np, Draws(np, np.random.default_rng(1)), group, amount, cap)
+        u = np.random.default_rng(1).random(group.size, dtype=np.float32)
+        np.testing.assert_array_equal(ok, _ration_reference(u, group, amount, cap))
+        assert 0 < ok.sum() < group.size
+
+
+def test_report_window_running_total_matches_a_sum() -> None:
+    """The platform's running report total equals the sum over the window's days."""
+    from sim.params import PlatformParams
+    from sim.platform import ModerationPolicy
+
+    policy = ModerationPolicy(PlatformParams(report_window_days=3))
+    rng = np.random.default_rng(0)
+    days = []
+    for size in (2, 2, 3, 5, 5, 6, 6, 6, 9):
+        today = rng.integers(0, 3, size)
+        days.append(today)
+        got = policy.window_reports(today)
+        want = np.zeros(size, np.int64)
+        for d in days[-3:]:
+            want[: d.shape[0]] += d
+        np.testing.assert_array_equal(got, want)
