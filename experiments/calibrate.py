@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 import tomli_w
 
+from sim.cli import positive_int
 from sim.params import parameter_table
 from sim.scenario import ScenarioError, load_scenario, with_overrides
 
@@ -706,16 +707,6 @@ def _git_revision() -> str:
     return str(git_revision() or "unknown")
 
 
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r}: expected an integer") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{n}: must be >= 1")
-    return n
-
-
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.cli import parse_set
 
@@ -752,13 +743,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Fit every parameter declared uncertain in sim/params.py to the targets "
                     "of docs/calibration.md by a seeded Latin-hypercube-then-local search over "
                     "real runs of S1, S2 and S9; write fitted values and fit quality.")
-    p.add_argument("--trials", type=_positive, default=30, help="parameter sets (default 30)")
-    p.add_argument("--replicates", type=_positive, default=3,
+    p.add_argument("--trials", type=positive_int, default=30, help="parameter sets (default 30)")
+    p.add_argument("--replicates", type=positive_int, default=3,
                    help="model seeds per parameter set (default 3)")
     p.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
-    p.add_argument("--people", type=_positive, help="override graph.n_people of S1/S2/S9")
-    p.add_argument("--days", type=_positive, help="override run.days of S1/S2/S9 (> 7)")
-    p.add_argument("--workers", type=_positive, default=1, help="processes (default 1)")
+    p.add_argument("--people", type=positive_int, help="override graph.n_people of S1/S2/S9")
+    p.add_argument("--days", type=positive_int, help="override run.days of S1/S2/S9 (> 7)")
+    p.add_argument("--workers", type=positive_int, default=1, help="processes (default 1)")
     p.add_argument("--method", choices=("optuna", "lhs"), default="optuna",
                    help="search: Optuna TPE (default) or Latin hypercube + local steps")
     p.add_argument("--target", action="append", metavar="NAME=VALUE",

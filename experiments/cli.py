@@ -7,6 +7,7 @@ import os
 from importlib import resources
 from pathlib import Path
 
+from sim.cli import positive_int
 from sim.scenario import ScenarioError, load_scenario, with_overrides
 
 __all__ = ["register", "resolve_scenario", "EXPERIMENTS"]
@@ -30,16 +31,6 @@ def resolve_scenario(name: str) -> Path:
         return Path(str(resources.files("experiments").joinpath(f"scenarios/{key}.toml")))
     raise ScenarioError(f"scenario {name!r} is neither a file nor an experiment id "
                         f"({', '.join(EXPERIMENTS)})")
-
-
-def _workers(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--workers {value!r}: expected an integer") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"--workers {n}: must be >= 1")
-    return n
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -125,7 +116,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "Rerunning the same command resumes: finished runs are skipped.")
     sw.add_argument("scenario", help="scenario TOML with an [experiment] table, or S1..S9")
     sw.add_argument("--replicates", type=int, help="replicates per design point")
-    sw.add_argument("--workers", type=_workers, default=os.cpu_count() or 1,
+    sw.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                     help="worker processes (default: all cores)")
     sw.add_argument("--sample", choices=("grid", "lhs", "sobol", "morris"),
                     help="design (default: the scenario's, else grid)")
@@ -153,7 +144,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                            "machine and write its markdown report.")
     ex.add_argument("id", help="S1..S9 or all")
     ex.add_argument("--replicates", type=int, default=20, help="replicates (default 20)")
-    ex.add_argument("--workers", type=_workers, default=os.cpu_count() or 1)
+    ex.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1)
     ex.add_argument("--people", type=int, help="override graph.n_people")
     ex.add_argument("--dask", metavar="ADDRESS", help="run on Dask ('local' or an address)")
     ex.add_argument("--data", default="runs/experiments", help="where the sweep folders go")

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -35,30 +37,17 @@ SEEDS = [101, 102] if SMALL else list(range(101, 111))
 
 # %%
 # %matplotlib inline
-from importlib.resources import files
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from experiments.cli import resolve_scenario
 from sim.model import SocialCommerceModel
-from sim.scenario import default_scenario, load_scenario, with_overrides
+from sim.scenario import load_scenario, with_overrides
 
-
-def base_scenario(sid: str):
-    """The experiment's scenario file if the experiments package ships it, else the default."""
-    try:
-        path = Path(str(files("experiments") / "scenarios" / f"{sid}.toml"))
-    except ModuleNotFoundError:
-        path = None
-    if path is not None and path.is_file():
-        return load_scenario(path)
-    print(f"{sid}.toml not found: using the default scenario")
-    return with_overrides(default_scenario(), {"graph.mean_degree": 40})
-
-
-scenario = with_overrides(base_scenario("S1"), {"graph.n_people": N_PEOPLE, "run.days": DAYS})
+scenario = with_overrides(load_scenario(resolve_scenario("S1")),
+                          {"graph.n_people": N_PEOPLE, "run.days": DAYS})
 print(scenario.name, "|", scenario.description)
 
 # %% [markdown]

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -33,30 +35,17 @@ CAPS = [0, 2] if SMALL else [0, 1, 2, 4]
 # %%
 # %matplotlib inline
 import itertools
-from importlib.resources import files
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from experiments.cli import resolve_scenario
 from sim.model import SocialCommerceModel
-from sim.scenario import default_scenario, load_scenario, with_overrides
+from sim.scenario import load_scenario, with_overrides
 
-
-def base_scenario(sid: str):
-    """The experiment's scenario file if the experiments package ships it, else the default."""
-    try:
-        path = Path(str(files("experiments") / "scenarios" / f"{sid}.toml"))
-    except ModuleNotFoundError:
-        path = None
-    if path is not None and path.is_file():
-        return load_scenario(path)
-    print(f"{sid}.toml not found: using the default scenario")
-    return with_overrides(default_scenario(), {"graph.mean_degree": 40})
-
-
-base = with_overrides(base_scenario("S3"), {"graph.n_people": N_PEOPLE, "run.days": DAYS})
+base = with_overrides(load_scenario(resolve_scenario("S3")),
+                      {"graph.n_people": N_PEOPLE, "run.days": DAYS})
 
 # %%
 rows = []

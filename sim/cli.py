@@ -18,7 +18,7 @@ from typing import Any
 from sim.graph import GraphError
 from sim.scenario import ScenarioError, default_scenario, load_scenario, with_overrides
 
-__all__ = ["main", "build_parser", "parse_set"]
+__all__ = ["main", "build_parser", "parse_set", "positive_int"]
 
 
 def parse_set(items: list[str]) -> dict[str, Any]:
@@ -36,6 +36,17 @@ def parse_set(items: list[str]) -> dict[str, Any]:
             value = raw
         out[key.strip()] = value
     return out
+
+
+def positive_int(value: str) -> int:
+    """An argparse type: a whole number >= 1, with a message naming the value otherwise."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected an integer") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n}: must be >= 1")
+    return n
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
