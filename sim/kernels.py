@@ -68,11 +68,10 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
     m = st_flags.shape[0]
     ads = ads.astype(xp.int32)
     life = life.astype(xp.int32)
-    # one table lookup per tie and channel instead of a chain of bit tests (flags
-    # are uint8); then work on the ties each channel reaches only: the binomial
+    # each channel is one masked comparison of the uint8 flags (the same as
+    # _flag_table); then work on the ties each channel reaches only: the binomial
     # draws are made in the same order (by tie) as over all ties
-    visible_tab, group_tab, direct_tab = _flag_tables(xp)
-    vis = (xp.take(visible_tab, st_flags) & opened[st_viewer]).nonzero()[0]
+    vis = (((st_flags & _HIDDEN) == 0) & opened[st_viewer]).nonzero()[0]
     vis_viewer = st_viewer[vis]
     vis_slot = st_slot[vis]
     ads_v = ads[vis_slot]
@@ -82,8 +81,8 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
     share = xp.minimum(xp.float32(1), attention / xp.maximum(load, xp.float32(1e-9)))
     share = xp.where(opened & (load > 0), share, xp.float32(0))
     share_v = share[vis_viewer]
-    grp = xp.take(group_tab, st_flags).nonzero()[0]
-    drc = xp.take(direct_tab, st_flags).nonzero()[0]
+    grp = ((st_flags & _GROUP_BITS) == IN_GROUP).nonzero()[0]  # a member, not removed
+    drc = ((st_flags & _DIRECT_BITS) == MUTED).nonzero()[0]  # muted, not removed, no group
     # the four channels' draws, in this order (Moments ads, lifestyle, group, direct)
     k_m, k_l, k_g, k_d = _binomials_at(xp, draws, m, [
         (vis, ads_v, share_v), (vis, life_v, share_v),
@@ -194,8 +193,12 @@ def _binomials_at(xp: Any, draws: Any, m: int, specs: list[tuple[Any, Any, Any]]
 _BERNOULLI_MEAN = 12
 
 
-#: bits of the flag lookup table of :func:`fill_feeds`
+#: bits of the flag lookup table :func:`_flag_table`
 _VISIBLE, _GROUP, _DIRECT = 1, 2, 4
+#: the same channels as masked comparisons: visible when none of ``_HIDDEN`` is set
+_HIDDEN = np.uint8(REMOVED | MUTED)
+_GROUP_BITS = np.uint8(IN_GROUP | REMOVED)
+_DIRECT_BITS = np.uint8(MUTED | REMOVED | IN_GROUP)
 _TABLES: dict[str, Any] = {}
 
 
@@ -210,15 +213,6 @@ def _flag_table(xp: Any) -> Any:
         table = (np.where(~removed & ~muted, _VISIBLE, 0) | np.where(group, _GROUP, 0)
                  | np.where(muted & ~removed & ~group, _DIRECT, 0)).astype(np.uint8)
         _TABLES[key] = xp.asarray(table)
-    return _TABLES[key]
-
-
-def _flag_tables(xp: Any) -> tuple[Any, Any, Any]:
-    """Boolean ``table[flags]`` for each channel: Moments, group, direct."""
-    key = xp.__name__ + ":bool"
-    if key not in _TABLES:
-        t = np.asarray(_flag_table(np) if xp is np else xp.asnumpy(_flag_table(xp)))
-        _TABLES[key] = tuple(xp.asarray((t & bit) != 0) for bit in (_VISIBLE, _GROUP, _DIRECT))
     return _TABLES[key]
 
 

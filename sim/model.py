@@ -202,8 +202,9 @@ class SocialCommerceModel(mesa.Model):
         self.pending_recruits: dict[int, Reseller] = {}
         self.external_supply = 0
         self.st_tie = np.zeros(0, np.int64)
-        self.st_viewer = np.zeros(0, np.int32)
-        self.st_slot = np.zeros(0, np.int32)
+        # (intp: gathers with a native index type run twice as fast as with int32)
+        self.st_viewer = np.zeros(0, np.intp)
+        self.st_slot = np.zeros(0, np.intp)
         self._giant: GiantComponent | None = None
         # viewers' action thresholds per seller tie, read when the tie starts carrying ads
         none = np.zeros(0, np.float32)
@@ -231,6 +232,11 @@ class SocialCommerceModel(mesa.Model):
         self._trust_friends = self._mean_trust_friend_ties()
 
         self.datacollector = _DayCollector(METRICS)
+        # lookups the days reuse, built with the set-up rather than on the first day
+        for m in self.merchant_list:
+            self._follower_cache(m)
+        self._seller_ties_of(np.zeros(0, np.intp), np.zeros(0, np.int64))
+        self._reseller_strategies()
 
     # ------------------------------------------------------------------ set-up
     def _check_shares(self) -> None:
@@ -311,10 +317,10 @@ class SocialCommerceModel(mesa.Model):
         order = np.argsort(e)
         e = e[order]
         v = g.indices[pos][order]
-        new_slot = np.asarray(slots, np.int32)[owner][order]
+        new_slot = np.asarray(slots, np.intp)[owner][order]
         at = np.searchsorted(self.st_tie, e)
         self.st_tie = insert_at(np, self.st_tie, at, e)
-        self.st_viewer = insert_at(np, self.st_viewer, at, v.astype(np.int32))
+        self.st_viewer = insert_at(np, self.st_viewer, at, v.astype(np.intp))
         self.st_slot = insert_at(np, self.st_slot, at, new_slot)
         self.ties.insert_seller_ties(at, e)
         pop = self.people
@@ -400,18 +406,7 @@ class SocialCommerceModel(mesa.Model):
         t = self.sellers.cols
         p = self.params.resellers
         rng = self.rngs["sellers"]
-        if getattr(self, "_strategy_cache", (0,))[0] != n:
-            index: dict[int, int] = {}
-            uniq: list[PostingStrategy] = []
-            idx = np.empty(n, np.int64)
-            for i, a in enumerate(agents):
-                k = index.get(id(a.strategy))
-                if k is None:
-                    k = index[id(a.strategy)] = len(uniq)
-                    uniq.append(a.strategy)
-                idx[i] = k
-            self._strategy_cache = (n, uniq, idx)
-        _, uniq, idx = self._strategy_cache
+        uniq, idx = self._reseller_strategies()
         poisson = np.array([type(s).plan is Strategy.plan for s in uniq], bool)
         active = t["status"][:n] == ACTIVE
         bulk = active & poisson[idx]
@@ -445,6 +440,23 @@ class SocialCommerceModel(mesa.Model):
                 agent.buy_stock(p.restock_amount)
             if pitch[i]:
                 agent.pitch(rng)
+
+    def _reseller_strategies(self) -> tuple[list[PostingStrategy], np.ndarray]:
+        """The distinct strategies of the resellers, and each reseller's index into them."""
+        agents = self.reseller_list
+        n = len(agents)
+        if getattr(self, "_strategy_cache", (-1,))[0] != n:
+            index: dict[int, int] = {}
+            uniq: list[PostingStrategy] = []
+            idx = np.empty(n, np.int64)
+            for i, a in enumerate(agents):
+                k = index.get(id(a.strategy))
+                if k is None:
+                    k = index[id(a.strategy)] = len(uniq)
+                    uniq.append(a.strategy)
+                idx[i] = k
+            self._strategy_cache = (n, uniq, idx)
+        return self._strategy_cache[1], self._strategy_cache[2]
 
     # 2 ----------------------------------------------------------------------
     def _fill_feeds(self) -> kernels.Exposure:
@@ -548,12 +560,18 @@ class SocialCommerceModel(mesa.Model):
             np.add.at(self.sellers.cols["mutes_received"], self.st_slot[mutes], 1)
         self.today["mutes"] = float(mutes.size)
         reports = r.report
-        ties.flags[st[reports]] |= REPORTED
-        self.reports_today = np.bincount(self.st_slot[reports], minlength=self.sellers.size)
+        if reports.size:
+            ties.flags[st[reports]] |= REPORTED
+            self.reports_today = np.bincount(self.st_slot[reports],
+                                             minlength=self.sellers.size)
+        else:
+            self.reports_today = np.zeros(self.sellers.size, np.int64)
         self.today["reports"] = float(reports.size)
         blocks = r.block
-        ended = self._remove_ties(st[blocks])  # two resellers blocking each other end one
-        np.add.at(self.sellers.cols["blocks_received"], self.st_slot[blocks], 1)
+        ended = 0
+        if blocks.size:
+            ended = self._remove_ties(st[blocks])  # two resellers blocking each other end one
+            np.add.at(self.sellers.cols["blocks_received"], self.st_slot[blocks], 1)
         self.today["blocks_resellers"] = float(ended)
         self._background_churn()
         self.today["blocks"] = self.today["blocks_resellers"] + self.today["blocks_others"]
@@ -608,7 +626,7 @@ class SocialCommerceModel(mesa.Model):
             return
         g = self.graph
         rng = self.rngs["reactions"]
-        who = np.flatnonzero(rng.random(g.n) < p)
+        who = (rng.random(g.n) < p).nonzero()[0]
         deg = g.indptr[who + 1] - g.indptr[who]  # (g.degree is a diff over everyone)
         who, deg = who[deg > 0], deg[deg > 0]
         e = g.indptr[who] + (rng.random(who.size) * deg).astype(np.int64)
@@ -764,18 +782,17 @@ class SocialCommerceModel(mesa.Model):
             f = m.followers
             need, one_minus_need, p_open_f, leave_at, segment = self._follower_cache(m)
             target = m.following & segment if mp.segmentation else m.following
-            tgt = np.flatnonzero(target)
+            tgt = target.nonzero()[0]
             m.pushes_sent += k
             d["pushes_sent"] += float(k * tgt.size)
             share = mp.p_open_push * self.policy.push_open_share(k)
-            opens = np.zeros(f.size, np.int64)
+            opens = np.zeros(0, np.int64)  # opens of the targeted followers
             if tgt.size:
                 p_t = np.minimum(np.maximum(share * p_open_f[tgt], 0), 1)
-                opens[tgt] = _bernoulli(rng, p_t) if k == 1 else rng.binomial(k, p_t)
-            d["push_opens"] += float(opens.sum())
-            if tgt.size:
+                opens = _bernoulli(rng, p_t) if k == 1 else rng.binomial(k, p_t)
                 m.f_annoyance[tgt] += (np.float32(k * mp.annoyance_per_push)
                                        * one_minus_need[tgt]).astype(np.float32)
+            d["push_opens"] += float(opens.sum())
             leave = m.following & (m.f_annoyance >= leave_at)
             n_leave = int(np.count_nonzero(leave))
             if n_leave:
@@ -784,12 +801,14 @@ class SocialCommerceModel(mesa.Model):
             d["unfollows"] += float(n_leave)
             u_buy = rng.random(f.size)
             u_pay = rng.random(f.size)
-            o = np.flatnonzero(opens != 0)
-            if o.size == 0:
+            opened = (opens != 0).nonzero()[0]
+            if opened.size == 0:
                 continue
+            o = tgt[opened]  # follower slots, in order
             prob = kernels.purchase_probability(
                 self.xp, trust=m.f_trust[o], need=need[o], appeal=1.0, price=m.price,
-                annoyance=m.f_annoyance[o], exposures=opens[o], p_base=p.purchase.p_buy_base,
+                annoyance=m.f_annoyance[o], exposures=opens[opened],
+                p_base=p.purchase.p_buy_base,
                 reference_price=p.purchase.reference_price,
                 elasticity=p.purchase.price_elasticity, fatigue=p.purchase.fatigue)
             buy = (u_buy[o] < prob) & (u_pay[o] >= p.purchase.p_payment_fail)
@@ -847,7 +866,7 @@ class SocialCommerceModel(mesa.Model):
             reports = np.pad(reports, (0, t.size - reports.shape[0]))
         t.cols["reports"][: t.size] += reports
         ban = self.policy.moderate(self, reports) & (t.status == ACTIVE)
-        slots = np.flatnonzero(ban)
+        slots = ban.nonzero()[0]
         t.cols["status"][slots] = BANNED
         t.cols["left_day"][slots] = self.day
         self.today["bans"] = float(slots.size)

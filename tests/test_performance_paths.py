@@ -16,7 +16,7 @@ from sim import kernels
 from sim.backend import Draws, get_xp
 from sim.components import largest_component_share
 from sim.model import SocialCommerceModel
-from sim.ties import REMOVED
+from sim.ties import IN_GROUP, MUTED, REMOVED
 
 OVER = {"graph.n_people": 1500, "graph.mean_degree": 12, "run.days": 40,
         "resellers.initial_share": 0.05, "users.p_background_unfriend": 0.01,
@@ -104,8 +104,7 @@ def test_kernels_run_through_the_array_namespace() -> None:
     for name in ("moments", "group", "direct", "lifestyle"):
         np.testing.assert_array_equal(getattr(direct, name), getattr(proxied, name))
     assert direct.items_seen == proxied.items_seen
-    assert {"bincount", "take", "count_nonzero", "concatenate", "cumsum", "zeros",
-            "where"} <= xp.calls
+    assert {"bincount", "count_nonzero", "concatenate", "cumsum", "zeros", "where"} <= xp.calls
     thr = kernels.thresholds(xp, kind=np.array([0, 1, 2], np.uint8),
                              mute_thr=np.full(3, 2.0, np.float32),
                              block_thr=np.full(3, 3.0, np.float32),
@@ -254,3 +253,12 @@ def test_report_window_running_total_matches_a_sum() -> None:
         for d in days[-3:]:
             want[: d.shape[0]] += d
         np.testing.assert_array_equal(got, want)
+
+
+def test_channel_bit_masks_match_the_flag_table() -> None:
+    """fill_feeds' masked comparisons give the lookup table's channels for every flag byte."""
+    f = np.arange(256, dtype=np.uint8)
+    table = kernels._flag_table(np)
+    np.testing.assert_array_equal((f & kernels._HIDDEN) == 0, (table & 1) != 0)
+    np.testing.assert_array_equal((f & kernels._GROUP_BITS) == IN_GROUP, (table & 2) != 0)
+    np.testing.assert_array_equal((f & kernels._DIRECT_BITS) == MUTED, (table & 4) != 0)
