@@ -33,6 +33,9 @@ class Exposure:
     ordinary_seen: float  #: friends' ordinary posts read
     crowded_out: float  #: friends' ordinary posts not read for lack of attention
     ads_in_feed: float  #: ads read in Moments
+    group_seen: float | None = None  #: ads seen in groups (the sum of ``group``)
+    direct_seen: float | None = None  #: ads reaching muted viewers (the sum of ``direct``)
+    lifestyle_seen: float | None = None  #: lifestyle posts seen (the sum of ``lifestyle``)
 
 
 def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any, st_flags: Any,
@@ -84,7 +87,7 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
     grp = ((st_flags & _GROUP_BITS) == IN_GROUP).nonzero()[0]  # a member, not removed
     drc = ((st_flags & _DIRECT_BITS) == MUTED).nonzero()[0]  # muted, not removed, no group
     # the four channels' draws, in this order (Moments ads, lifestyle, group, direct)
-    k_m, k_l, k_g, k_d = _binomials_at(xp, draws, m, [
+    (k_m, k_l, k_g, k_d), sums = _binomials_at(xp, draws, m, [
         (vis, ads_v, share_v), (vis, life_v, share_v),
         (grp, group_ads.astype(xp.int32)[st_slot[grp]], p_read_group),
         (drc, ads[st_slot[drc]], p_direct)])
@@ -92,7 +95,8 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
     items = float((xp.minimum(load, attention) * opened).sum())
     ordinary_seen = float(read_ordinary.sum())
     crowded = float((ordinary_load * opened - read_ordinary).sum())
-    return Exposure(k_m, k_g, k_d, k_l, items, ordinary_seen, crowded, float(k_m.sum()))
+    return Exposure(k_m, k_g, k_d, k_l, items, ordinary_seen, crowded, sums[0],
+                    group_seen=sums[2], direct_seen=sums[3], lifestyle_seen=sums[1])
 
 
 def sparse_binomial(xp: Any, draws: Any, n: Any, p: Any, index: Any = None) -> Any:
@@ -155,38 +159,50 @@ def _binomial_at(xp: Any, draws: Any, m: int, at: Any, cnt: Any, p: Any, index: 
     return out
 
 
-def _binomials_at(xp: Any, draws: Any, m: int, specs: list[tuple[Any, Any, Any]]) -> list[Any]:
+def _binomials_at(xp: Any, draws: Any, m: int,
+                  specs: list[tuple[Any, Any, Any]]) -> tuple[list[Any], list[float]]:
     """Several :func:`_binomial_at` calls in a row, as one pass when all sum Bernoulli trials.
 
     ``specs`` holds ``(at, cnt, p)`` with ``p`` a scalar or one probability per
     entry. The uniforms of consecutive calls are consecutive in the stream,
     so one pass over all their trials draws the same numbers; if any call
-    would use binomial draws, the calls are made one by one.
+    would use binomial draws, the calls are made one by one. Returns the
+    (m,) counts of each call and their sums.
     """
     totals = [int(c.sum()) for _, c, _ in specs]
     if not all(t <= _BERNOULLI_MEAN * int(xp.count_nonzero(c))
                for t, (_, c, _) in zip(totals, specs, strict=True)):
-        return [_binomial_at(xp, draws, m, at, c, p, dense_p=xp.ndim(p) != 0)
+        outs = [_binomial_at(xp, draws, m, at, c, p, dense_p=xp.ndim(p) != 0)
                 for at, c, p in specs]
+        return outs, [float(o.sum()) for o in outs]
     outs = [xp.zeros(m, dtype=xp.int32) for _ in specs]
     live = [i for i, t in enumerate(totals) if t > 0]
+    sums = [0.0] * len(specs)
     if not live:
-        return outs
-    cnt = xp.concatenate([specs[i][1] for i in live])
-    p = xp.concatenate([specs[i][2].astype(xp.float32, copy=False) if xp.ndim(specs[i][2])
-                        else xp.full(specs[i][1].shape[0], specs[i][2], dtype=xp.float32)
-                        for i in live])
+        return outs, sums
     total = sum(totals)
+    u = draws.random(total)
+    hit = xp.empty(total, dtype=bool)
+    start = 0
+    for i in live:
+        seg = slice(start, start + totals[i])
+        p = specs[i][2]
+        # a scalar probability is compared as it is (no per-trial copy of it)
+        xp.less(u[seg], p.repeat(specs[i][1]) if xp.ndim(p) else p, out=hit[seg])
+        start += totals[i]
     hits = xp.zeros(total + 1, dtype=xp.int32)
-    xp.cumsum(draws.random(total) < p.repeat(cnt), dtype=xp.int32, out=hits[1:])
+    xp.cumsum(hit, dtype=xp.int32, out=hits[1:])
+    cnt = xp.concatenate([specs[i][1] for i in live])
     ends = hits[cnt.cumsum()]
     ends[1:] -= ends[:-1].copy()
-    off = 0
+    off = start = 0
     for i in live:
         k = specs[i][1].shape[0]
         outs[i][specs[i][0]] = ends[off:off + k]
+        sums[i] = float(hits[start + totals[i]] - hits[start])
         off += k
-    return outs
+        start += totals[i]
+    return outs, sums
 
 
 #: up to this mean number of trials, :func:`sparse_binomial` sums Bernoulli trials

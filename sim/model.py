@@ -205,6 +205,9 @@ class SocialCommerceModel(mesa.Model):
         # (intp: gathers with a native index type run twice as fast as with int32)
         self.st_viewer = np.zeros(0, np.intp)
         self.st_slot = np.zeros(0, np.intp)
+        # the seller ties' flags, kept equal to ties.flags[st_tie] at each write (so the
+        # day reads them without a gather from the n_ties-long flag array)
+        self._st_flags = np.zeros(0, np.uint8)
         self._giant: GiantComponent | None = None
         # viewers' action thresholds per seller tie, read when the tie starts carrying ads
         none = np.zeros(0, np.float32)
@@ -222,6 +225,7 @@ class SocialCommerceModel(mesa.Model):
         self._create_merchants()
         self._create_initial_resellers()
         self._create_groups()
+        self._st_flags = self.ties.flags[self.st_tie]  # (groups set IN_GROUP bits)
         self._lcc_share = self._largest_component_share()
         if params.graph.require_connected and self._lcc_share < 1.0:
             from sim.graph import GraphError
@@ -323,6 +327,7 @@ class SocialCommerceModel(mesa.Model):
         self.st_viewer = insert_at(np, self.st_viewer, at, v.astype(np.intp))
         self.st_slot = insert_at(np, self.st_slot, at, new_slot)
         self.ties.insert_seller_ties(at, e)
+        self._st_flags = insert_at(np, self._st_flags, at, self.ties.flags[e])
         pop = self.people
         thr = kernels.thresholds(self.xp, kind=pop.kind[v], mute_thr=pop.mute_thr[v],
                                  block_thr=pop.block_thr[v], report_thr=pop.report_thr[v],
@@ -472,15 +477,20 @@ class SocialCommerceModel(mesa.Model):
             ordinary_load=pop.ordinary_load, p_read_group=gp.p_read,
             p_direct=gp.p_direct_reach)
         d = self.today
-        d["openers"] = float(self.opened.sum())
+        d["openers"] = float(np.count_nonzero(self.opened))
         d["ads_seen_moments"] = exp.ads_in_feed
-        d["ads_seen_group"] = float(exp.group.sum())
-        d["ads_seen_direct"] = float(exp.direct.sum())
+        # (the kernel's sums, when it gives them, save three passes over the seller ties)
+        d["ads_seen_group"] = (exp.group_seen if exp.group_seen is not None
+                               else float(exp.group.sum()))
+        d["ads_seen_direct"] = (exp.direct_seen if exp.direct_seen is not None
+                                else float(exp.direct.sum()))
         d["ads_seen"] = d["ads_seen_moments"] + d["ads_seen_group"] + d["ads_seen_direct"]
         # items read: the ads and lifestyle posts drawn today plus the friends' posts read
         # (an expectation); exp.items_seen is all expectation, so a drawn count over it
         # could exceed 1
-        items = exp.ads_in_feed + float(exp.lifestyle.sum()) + exp.ordinary_seen
+        life = (exp.lifestyle_seen if exp.lifestyle_seen is not None
+                else float(exp.lifestyle.sum()))
+        items = exp.ads_in_feed + life + exp.ordinary_seen
         d["feed_items_seen"] = items
         d["ad_share_of_feed"] = exp.ads_in_feed / items if items else 0.0
         d["ordinary_seen"] = exp.ordinary_seen
@@ -548,13 +558,14 @@ class SocialCommerceModel(mesa.Model):
         pop = self.people
         st = self.st_tie
         v = self.st_viewer
-        flags = self._st_flags  # gathered in step 2; no flag changes since
+        flags = self._st_flags  # (read-only here; no flag changes since step 2)
         r = kernels.react(self.xp, self.draws, annoyance=ties.seller_annoyance, st_flags=flags,
                           thr=self._st_thr, p_report=p.users.p_report)
         mutes = r.mute
         if mutes.size:
             e = st[mutes]
             ties.flags[e] |= MUTED
+            self._st_flags[mutes] |= MUTED
             seller_person = self.sellers.cols["person"][self.st_slot[mutes]]
             np.subtract.at(pop.ordinary_load, v[mutes], pop.ordinary_rate[seller_person])
             np.add.at(self.sellers.cols["mutes_received"], self.st_slot[mutes], 1)
@@ -562,6 +573,7 @@ class SocialCommerceModel(mesa.Model):
         reports = r.report
         if reports.size:
             ties.flags[st[reports]] |= REPORTED
+            self._st_flags[reports] |= REPORTED
             self.reports_today = np.bincount(self.st_slot[reports],
                                              minlength=self.sellers.size)
         else:
@@ -602,15 +614,16 @@ class SocialCommerceModel(mesa.Model):
         touched = np.concatenate([actor, target])
         pop.ordinary_load[touched] = np.maximum(pop.ordinary_load[touched], 0)
         # trust sums of the ties that are not seller ties (see _mean_trust_friend_ties)
-        for tie, to in ((e, target), (r, actor)):
+        for tie, to, bits in ((e, target, REMOVED | BLOCKER), (r, actor, REMOVED)):
             is_st = pop.role[to] == ROLE_RESELLER
             plain = tie[~is_st]
             self._plain_trust -= float(ties.trust[plain].sum(dtype=np.float64))
             self._plain_alive -= int(plain.size)
-            if plain.size < tie.size:
+            if plain.size < tie.size:  # ties toward resellers: seller ties
                 st_ties = tie[is_st]
                 self._st_trust -= float(ties.trust[st_ties].sum(dtype=np.float64))
                 self._st_alive -= int(st_ties.size)
+                self._st_flags[np.searchsorted(self.st_tie, st_ties)] |= bits
         ties.flags[e] |= REMOVED | BLOCKER
         ties.flags[r] |= REMOVED
         self.alive_ties -= 2 * int(e.size)
@@ -675,6 +688,7 @@ class SocialCommerceModel(mesa.Model):
                 x[ix] for x in (cand, moments, e, viewer, slot, price, units))
         value = units * price
         ties.flags[e] |= BOUGHT
+        self._st_flags[cand] |= BOUGHT
         value32 = value.astype(np.float32)
         np.subtract.at(pop.budget, viewer, value32)
         np.add.at(pop.spent, viewer, value32)
@@ -963,8 +977,7 @@ class SocialCommerceModel(mesa.Model):
         return total / n_alive
 
     def _day_st_flags(self) -> np.ndarray:
-        """Flags of the seller ties, gathered once a day (steps 2 and 4 read them)."""
-        self._st_flags = self.ties.flags[self.st_tie]
+        """Flags of the seller ties (``ties.flags[st_tie]``, kept up to date at each write)."""
         return self._st_flags
 
     # --------------------------------------------------------------- access

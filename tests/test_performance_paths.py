@@ -262,3 +262,9 @@ def test_channel_bit_masks_match_the_flag_table() -> None:
     np.testing.assert_array_equal((f & kernels._HIDDEN) == 0, (table & 1) != 0)
     np.testing.assert_array_equal((f & kernels._GROUP_BITS) == IN_GROUP, (table & 2) != 0)
     np.testing.assert_array_equal((f & kernels._DIRECT_BITS) == MUTED, (table & 4) != 0)
+
+
+def test_seller_tie_flags_mirror_the_tie_flags(model: SocialCommerceModel) -> None:
+    """The seller ties' flags kept by the model equal a gather from all ties' flags."""
+    np.testing.assert_array_equal(model._day_st_flags(), model.ties.flags[model.st_tie])
+    assert (model._day_st_flags() & REMOVED).any() and (model._day_st_flags() & MUTED).any()
