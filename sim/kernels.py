@@ -81,8 +81,12 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
     life_v = life[vis_slot]
     load = xp.bincount(vis_viewer, weights=ads_v + life_v, minlength=n).astype(xp.float32)
     load += ordinary_load
-    share = xp.minimum(xp.float32(1), attention / xp.maximum(load, xp.float32(1e-9)))
-    share = xp.where(opened & (load > 0), share, xp.float32(0))
+    share = xp.maximum(load, xp.float32(1e-9))
+    xp.divide(attention, share, out=share)
+    xp.minimum(share, xp.float32(1), out=share)
+    reads = load > 0
+    reads &= opened
+    share *= reads  # 0 for who does not open Moments or has nothing to read
     share_v = share[vis_viewer]
     grp = ((st_flags & _GROUP_BITS) == IN_GROUP).nonzero()[0]  # a member, not removed
     drc = ((st_flags & _DIRECT_BITS) == MUTED).nonzero()[0]  # muted, not removed, no group
@@ -92,9 +96,13 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
         (grp, group_ads.astype(xp.int32)[st_slot[grp]], p_read_group),
         (drc, ads[st_slot[drc]], p_direct)])
     read_ordinary = ordinary_load * share
-    items = float((xp.minimum(load, attention) * opened).sum())
+    tmp = xp.minimum(load, attention)
+    tmp *= opened
+    items = float(tmp.sum())
     ordinary_seen = float(read_ordinary.sum())
-    crowded = float((ordinary_load * opened - read_ordinary).sum())
+    xp.multiply(ordinary_load, opened, out=tmp)
+    tmp -= read_ordinary
+    crowded = float(tmp.sum())
     return Exposure(k_m, k_g, k_d, k_l, items, ordinary_seen, crowded, sums[0],
                     group_seen=sums[2], direct_seen=sums[3], lifestyle_seen=sums[1])
 
@@ -321,14 +329,18 @@ def react(xp: Any, draws: Any, *, annoyance: Any, st_flags: Any, thr: Thresholds
 
 def purchase_probability(xp: Any, *, trust: Any, need: Any, appeal: Any, price: Any,
                          annoyance: Any, exposures: Any, p_base: float, reference_price: float,
-                         elasticity: float, fatigue: float) -> Any:
+                         elasticity: float, fatigue: float, price_factor: Any = None) -> Any:
     """Step 3: probability of at least one purchase intent from ``exposures`` ads.
 
     One ad converts with ``p = p_base * trust * need * appeal *
     (reference_price / price)**elasticity * exp(-fatigue * annoyance)``,
-    clipped to [0, 1]; ``k`` ads give ``1 - (1 - p)**k``.
+    clipped to [0, 1]; ``k`` ads give ``1 - (1 - p)**k``. ``price_factor``, when
+    given, is ``(reference_price / price)**elasticity`` already computed (per
+    seller, then gathered: the same numbers without a power per exposure).
     """
-    p = (p_base * trust * need * appeal * (reference_price / price) ** elasticity
+    if price_factor is None:
+        price_factor = (reference_price / price) ** elasticity
+    p = (p_base * trust * need * appeal * price_factor
          * xp.exp(-fatigue * annoyance))
     p = xp.minimum(xp.maximum(p, 0.0), 1.0)  # clip, without np.clip's Python overhead
     return 1.0 - (1.0 - p) ** exposures

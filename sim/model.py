@@ -535,7 +535,8 @@ class SocialCommerceModel(mesa.Model):
             need=need.reshape(-1)[viewer.astype(np.int64) * need.shape[1] + t.category[sl]],
             appeal=t.appeal[sl], price=t.price[sl], annoyance=ties.seller_annoyance[cand],
             exposures=seen[cand], p_base=pp.p_buy_base, reference_price=pp.reference_price,
-            elasticity=pp.price_elasticity, fatigue=pp.fatigue)
+            elasticity=pp.price_elasticity, fatigue=pp.fatigue,
+            price_factor=((pp.reference_price / t.price) ** pp.price_elasticity)[sl])
         rng = self.rngs["purchases"]
         intent = rng.random(cand.shape[0]) < prob
         moments = rng.random(cand.shape[0]) * seen[cand] < exp.moments[cand]
@@ -802,8 +803,10 @@ class SocialCommerceModel(mesa.Model):
             share = mp.p_open_push * self.policy.push_open_share(k)
             opens = np.zeros(0, np.int64)  # opens of the targeted followers
             if tgt.size:
-                p_t = np.minimum(np.maximum(share * p_open_f[tgt], 0), 1)
-                opens = _bernoulli(rng, p_t) if k == 1 else rng.binomial(k, p_t)
+                if k == 1:
+                    opens = self._push_opens(m, share, p_open_f, tgt, rng)
+                else:
+                    opens = rng.binomial(k, np.minimum(np.maximum(share * p_open_f[tgt], 0), 1))
                 m.f_annoyance[tgt] += (np.float32(k * mp.annoyance_per_push)
                                        * one_minus_need[tgt]).astype(np.float32)
             d["push_opens"] += float(opens.sum())
@@ -852,6 +855,24 @@ class SocialCommerceModel(mesa.Model):
             d["units_sold"] += float(n_units)
             d["counterfeits_delivered"] += float((units - genuine).sum())
             d["gmv_push"] += total
+
+    def _push_opens(self, m: Merchant, share: float, p_open_f: np.ndarray, tgt: np.ndarray,
+                    rng: np.random.Generator) -> np.ndarray:
+        """Opens of one push by followers ``tgt``: ``rng.binomial(1, p)``, the same numbers.
+
+        ``p`` (and, when every ``p`` is in (0, 0.5], the threshold ``exp(log(1 - p))``
+        that :func:`_bernoulli` compares a uniform with) is cached per merchant
+        and open share until the followers change.
+        """
+        c = getattr(m, "_push_consts", None)
+        if c is None or c[0] is not m.followers or c[1] != share:
+            p_all = np.minimum(np.maximum(share * p_open_f, 0), 1)
+            simple = bool(p_all.size) and float(p_all.min()) > 0 and float(p_all.max()) <= 0.5
+            qn = np.exp(np.log(1.0 - p_all.astype(np.float64))) if simple else None
+            c = m._push_consts = (m.followers, share, p_all, qn)
+        if c[3] is None:
+            return _bernoulli(rng, c[2][tgt])
+        return (rng.random(tgt.size) > c[3][tgt]).astype(np.int64)
 
     def _follower_cache(self, m: Merchant) -> tuple[np.ndarray, ...]:
         """Per-follower constants of merchant ``m``, rebuilt when its followers change.
