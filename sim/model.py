@@ -583,27 +583,36 @@ class SocialCommerceModel(mesa.Model):
         blocks = r.block
         ended = 0
         if blocks.size:
-            ended = self._remove_ties(st[blocks])  # two resellers blocking each other end one
+            # (seller ties are sorted by tie id and react() picks alive ones; two resellers
+            # blocking each other end one friendship)
+            ended = self._remove_ties(st[blocks], alive_sorted=True)
             np.add.at(self.sellers.cols["blocks_received"], self.st_slot[blocks], 1)
         self.today["blocks_resellers"] = float(ended)
         self._background_churn()
         self.today["blocks"] = self.today["blocks_resellers"] + self.today["blocks_others"]
 
-    def _remove_ties(self, e: np.ndarray) -> int:
+    def _remove_ties(self, e: np.ndarray, *, alive_sorted: bool = False,
+                     no_mutual: bool = False) -> int:
         """Block or unfriend along ties ``e`` (actor -> target): both sides lose the tie.
 
-        Returns the number of friendships ended.
+        ``alive_sorted`` says ``e`` is already sorted, unique and alive, and
+        ``no_mutual`` that it holds no tie together with its reverse (callers
+        that have checked skip the checks). Returns the number of friendships
+        ended.
         """
         if e.size == 0:
             return 0
         g = self.graph
         ties = self.ties
         pop = self.people
-        e = _unique(e)
-        e = e[(ties.flags[e] & REMOVED) == 0]
+        if not alive_sorted:
+            e = _unique(e)
+            e = e[(ties.flags[e] & REMOVED) == 0]
         r = g.rev[e].astype(np.int64)
-        mutual = _in_sorted(r, e) & (e > r)  # both blocked each other today: count once
-        e, r = e[~mutual], r[~mutual]
+        if not no_mutual:
+            mutual = _in_sorted(r, e) & (e > r)  # both blocked each other today: count once
+            if mutual.any():
+                e, r = e[~mutual], r[~mutual]
         actor = g.indices[r]
         target = g.indices[e]
         # the ordinary posts each side stops seeing (unless already muted)
@@ -642,7 +651,8 @@ class SocialCommerceModel(mesa.Model):
         rng = self.rngs["reactions"]
         who = (rng.random(g.n) < p).nonzero()[0]
         deg = g.indptr[who + 1] - g.indptr[who]  # (g.degree is a diff over everyone)
-        who, deg = who[deg > 0], deg[deg > 0]
+        has = deg > 0
+        who, deg = who[has], deg[has]
         e = g.indptr[who] + (rng.random(who.size) * deg).astype(np.int64)
         e = _unique(e[(self.ties.flags[e] & REMOVED) == 0])
         r = g.rev[e]
@@ -651,7 +661,7 @@ class SocialCommerceModel(mesa.Model):
         to_seller = self.people.role[target] == ROLE_RESELLER
         self.today["blocks_others"] = float(np.count_nonzero(~to_seller))
         self.today["blocks_resellers"] += float(np.count_nonzero(to_seller))
-        self._remove_ties(e)
+        self._remove_ties(e, alive_sorted=True, no_mutual=True)
 
     # 5 ----------------------------------------------------------------------
     def _settle_orders(self, intents: dict[str, np.ndarray]) -> None:
