@@ -957,10 +957,10 @@ class SocialCommerceModel(mesa.Model):
     def _collect_state(self) -> None:
         d = self.today
         t = self.sellers
-        status = t.status
-        d["resellers_active"] = float((status == ACTIVE).sum())
-        d["resellers_quit"] = float((status == QUIT).sum())
-        d["resellers_banned"] = float((status == BANNED).sum())
+        by_status = np.bincount(t.status, minlength=3)  # one pass for the three counts
+        d["resellers_active"] = float(by_status[ACTIVE])
+        d["resellers_quit"] = float(by_status[QUIT])
+        d["resellers_banned"] = float(by_status[BANNED])
         d["share_resellers_losing"] = (np.count_nonzero(t.cash < 0) / t.size if t.size
                                        else 0.0)
         d["unsold_inventory"] = float(t.inventory.sum())
@@ -974,7 +974,7 @@ class SocialCommerceModel(mesa.Model):
         fol = [m.f_trust[m.following] for m in self.merchant_list]
         fol = np.concatenate(fol) if fol else np.zeros(0)
         d["mean_trust_merchants"] = float(fol.sum() / fol.size) if fol.size else float("nan")
-        d["followers"] = float(sum(m.n_followers for m in self.merchant_list))
+        d["followers"] = float(fol.size)  # (the followers of each merchant, together)
         last = self.day == self.params.run.days - 1
         if (self.day + 1) % self.params.run.lcc_every_days == 0 or last:
             if getattr(self, "_removed_since_lcc", False):
