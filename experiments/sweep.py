@@ -311,7 +311,7 @@ def read_table(out: str | Path, table: str = "runs", columns: list[str] | None =
 
 def _prepare(spec: SweepSpec, out: Path, runs: list[Run], will_run: bool = True) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    from sim.runner import git_revision
+    from sim.runner import git_revision, package_versions
 
     digest = scenario_digest(spec.scenario)
     path = out / "sweep.json"
@@ -332,6 +332,7 @@ def _prepare(spec: SweepSpec, out: Path, runs: list[Run], will_run: bool = True)
         "claim": spec.scenario.experiment.get("claim", ""),
         "scenario": spec.scenario.model_dump(),
         "revisions": revisions,
+        "versions": package_versions(),
         "runs": [asdict(r) for r in runs],
     }
     _atomic_write_text(path, json.dumps(doc, indent=1, default=str))

@@ -186,6 +186,7 @@ def test_dataset_reads_with_pandas_pyarrow_duckdb(tmp_path):
     assert [c for _, c in pts] == [2, 2]
     design = json.loads((tmp_path / "sweep.json").read_text())
     assert len(design["revisions"]) == 1 and len(design["runs"]) == 4
+    assert design["versions"]["mesa"].startswith("3.") and "numpy" in design["versions"]
     run_sweep(spec, tmp_path, inline=True, progress=False)  # nothing to do: no new revision
     assert json.loads((tmp_path / "sweep.json").read_text())["revisions"] == design["revisions"]
 
