@@ -166,14 +166,30 @@ def _label(values: dict[str, Any]) -> str:
     return ", ".join(f"{k.split('.')[-1]}={v}" for k, v in values.items())
 
 
-def plot_timeseries(metrics: pd.DataFrame, columns: list[str], path: str | Path,
-                    labels: dict[Any, str] | None = None, by: str = "point",
-                    title: str = "") -> Path:
-    """Per-day mean with 95% CI band, one line per ``by`` group, one panel per column."""
+def _pyplot() -> Any:
+    """matplotlib's pyplot on the Agg backend, imported only when a figure is drawn."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: str | Path) -> Path:
+    """Lay out, write as PNG and close a figure; return its path."""
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    _pyplot().close(fig)
+    return path
+
+
+def plot_timeseries(metrics: pd.DataFrame, columns: list[str], path: str | Path,
+                    labels: dict[Any, str] | None = None, by: str = "point",
+                    title: str = "") -> Path:
+    """Per-day mean with 95% CI band, one line per ``by`` group, one panel per column."""
+    plt = _pyplot()
 
     fig, axes = plt.subplots(len(columns), 1, figsize=(7, 2.6 * len(columns)), squeeze=False,
                              sharex=True)
@@ -190,20 +206,13 @@ def plot_timeseries(metrics: pd.DataFrame, columns: list[str], path: str | Path,
     axes[-1, 0].set_xlabel("day")
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_heatmap(summary: pd.DataFrame, x: str, y: str, output: str, path: str | Path,
                  title: str = "") -> Path:
     """Heat map of an output's mean over a two-factor grid (cells annotated)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     s = summary[summary["output"] == output]
     grid = s.pivot_table(index=y, columns=x, values="mean")
@@ -219,11 +228,7 @@ def plot_heatmap(summary: pd.DataFrame, x: str, y: str, output: str, path: str |
                     fontsize=7)
     fig.colorbar(im, ax=ax, label=output)
     ax.set_title(title or output, fontsize=10)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_frontier(points: pd.DataFrame, x: str, y: str, path: str | Path, label: str = "label",
@@ -234,10 +239,7 @@ def plot_frontier(points: pd.DataFrame, x: str, y: str, path: str | Path, label:
     ``points`` needs columns ``x, y`` (means), ``x_low, x_high, y_low, y_high``
     and ``label``; ``frontier`` is a boolean mask of the non-dominated rows.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     fig, ax = plt.subplots(figsize=(6.5, 5))
     ax.errorbar(points[x], points[y],
@@ -255,20 +257,13 @@ def plot_frontier(points: pd.DataFrame, x: str, y: str, path: str | Path, label:
     ax.set_ylabel(ylabel or y)
     ax.grid(alpha=0.3)
     ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_points(summary: pd.DataFrame, x: str, outputs: list[str], path: str | Path,
                 title: str = "", hue: str | None = None) -> Path:
     """Means with 95% CI error bars against one factor, one panel per output."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     fig, axes = plt.subplots(1, len(outputs), figsize=(3.6 * len(outputs), 3.3), squeeze=False)
     for ax, o in zip(axes[0], outputs, strict=True):
@@ -290,19 +285,12 @@ def plot_points(summary: pd.DataFrame, x: str, outputs: list[str], path: str | P
             ax.legend(fontsize=7)
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_sensitivity(indices: pd.DataFrame, path: str | Path) -> Path:
     """Bars of Sobol S1/ST (or Morris mu*) per factor, one panel per output."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     outputs = list(dict.fromkeys(indices["output"]))
     fig, axes = plt.subplots(1, len(outputs), figsize=(4 * len(outputs), 3.4), squeeze=False)
@@ -318,11 +306,7 @@ def plot_sensitivity(indices: pd.DataFrame, path: str | Path) -> Path:
                       rotation=30, ha="right", fontsize=7)
         ax.set_title(o, fontsize=9)
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 # ---------------------------------------------------------------------- entry point
