@@ -6,10 +6,11 @@ The daily schedule (MODEL.md), one method a phase:
 2. ``_fill_feeds``    feeds fill: friends' posts compete with ads for attention (F9)
 3. ``_react_to_ads``  annoyance rises, lifestyle posts build trust, purchase intents form
 4. ``_relationships`` mutes, blocks/unfriends and reports by tolerance type (F8, F12)
-5. ``_settle_orders`` payment (F17), stock, genuine or counterfeit (F16), trust, word of mouth
+5. ``_settle_orders`` payment (F17), stock, genuine or counterfeit (F16), trust, word of mouth;
+   ``_push_channel``   then merchants' pushes: folding (F2), segmentation (F18), their orders
 6. ``_moderate``      the platform bans over its report threshold (F12)
 7. ``_settle_money``  fixed costs, recruits join with starter stock, loss-makers quit (F19)
-8. ``datacollector.collect``
+8. ``_collect_state`` and ``datacollector.collect``
 
 Resellers and merchants are Mesa agents; the population and every tie are
 arrays (:mod:`agents.population`, :mod:`sim.ties`), stepped with NumPy.
