@@ -29,13 +29,12 @@ class Exposure:
     group: Any  #: ads seen in the seller's group
     direct: Any  #: ads reaching a muted viewer by direct message or group
     lifestyle: Any  #: lifestyle posts seen
-    items_seen: float  #: feed items read, all people
-    ordinary_seen: float  #: friends' ordinary posts read
+    ordinary_seen: float  #: friends' ordinary posts read (expected)
     crowded_out: float  #: friends' ordinary posts not read for lack of attention
     ads_in_feed: float  #: ads read in Moments
-    group_seen: float | None = None  #: ads seen in groups (the sum of ``group``)
-    direct_seen: float | None = None  #: ads reaching muted viewers (the sum of ``direct``)
-    lifestyle_seen: float | None = None  #: lifestyle posts seen (the sum of ``lifestyle``)
+    group_seen: float  #: ads seen in groups (the sum of ``group``)
+    direct_seen: float  #: ads reaching muted viewers (the sum of ``direct``)
+    lifestyle_seen: float  #: lifestyle posts seen (the sum of ``lifestyle``)
 
 
 def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any, st_flags: Any,
@@ -96,14 +95,11 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
         (grp, group_ads.astype(xp.int32)[st_slot[grp]], p_read_group),
         (drc, ads[st_slot[drc]], p_direct)])
     read_ordinary = ordinary_load * share
-    tmp = xp.minimum(load, attention)
-    tmp *= opened
-    items = float(tmp.sum())
     ordinary_seen = float(read_ordinary.sum())
-    xp.multiply(ordinary_load, opened, out=tmp)
+    tmp = ordinary_load * opened
     tmp -= read_ordinary
     crowded = float(tmp.sum())
-    return Exposure(k_m, k_g, k_d, k_l, items, ordinary_seen, crowded, sums[0],
+    return Exposure(k_m, k_g, k_d, k_l, ordinary_seen, crowded, sums[0],
                     group_seen=sums[2], direct_seen=sums[3], lifestyle_seen=sums[1])
 
 

@@ -481,17 +481,12 @@ class SocialCommerceModel(mesa.Model):
         d["openers"] = float(np.count_nonzero(self.opened))
         d["ads_seen_moments"] = exp.ads_in_feed
         # (the kernel's sums, when it gives them, save three passes over the seller ties)
-        d["ads_seen_group"] = (exp.group_seen if exp.group_seen is not None
-                               else float(exp.group.sum()))
-        d["ads_seen_direct"] = (exp.direct_seen if exp.direct_seen is not None
-                                else float(exp.direct.sum()))
+        d["ads_seen_group"] = exp.group_seen
+        d["ads_seen_direct"] = exp.direct_seen
         d["ads_seen"] = d["ads_seen_moments"] + d["ads_seen_group"] + d["ads_seen_direct"]
         # items read: the ads and lifestyle posts drawn today plus the friends' posts read
-        # (an expectation); exp.items_seen is all expectation, so a drawn count over it
-        # could exceed 1
-        life = (exp.lifestyle_seen if exp.lifestyle_seen is not None
-                else float(exp.lifestyle.sum()))
-        items = exp.ads_in_feed + life + exp.ordinary_seen
+        # (an expectation), so the ads' share of it stays in [0, 1]
+        items = exp.ads_in_feed + exp.lifestyle_seen + exp.ordinary_seen
         d["feed_items_seen"] = items
         d["ad_share_of_feed"] = exp.ads_in_feed / items if items else 0.0
         d["ordinary_seen"] = exp.ordinary_seen

@@ -103,7 +103,9 @@ def test_kernels_run_through_the_array_namespace() -> None:
     proxied = kernels.fill_feeds(xp, Draws(np, np.random.default_rng(5)), **args)
     for name in ("moments", "group", "direct", "lifestyle"):
         np.testing.assert_array_equal(getattr(direct, name), getattr(proxied, name))
-    assert direct.items_seen == proxied.items_seen
+    for name in ("ordinary_seen", "crowded_out", "ads_in_feed", "group_seen", "direct_seen",
+                 "lifestyle_seen"):
+        assert getattr(direct, name) == getattr(proxied, name)
     assert {"bincount", "count_nonzero", "concatenate", "cumsum", "zeros", "divide",
             "less"} <= xp.calls
     thr = kernels.thresholds(xp, kind=np.array([0, 1, 2], np.uint8),
