@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.backend import to_host
+
 if TYPE_CHECKING:
     from sim.model import SocialCommerceModel
 
@@ -34,7 +36,7 @@ class Merchant(mesa.Agent):
 
     Attributes
     ----------
-    followers : ndarray of int32
+    followers : int32 array (on the model's array backend, like the other follower arrays)
         Everyone who ever followed (position = follower slot).
     following : ndarray of bool
         Still following.
@@ -62,17 +64,19 @@ class Merchant(mesa.Agent):
         self.unfollows = 0
         self.pushes_sent = 0
         self.pushes_today = 0
-        self.followers = np.asarray(followers, dtype=np.int32)
+        xp = self.xp = model.xp  # follower arrays live with the people's (sim.backend)
+        self._categories_dev = xp.asarray(self.categories)
+        self.followers = xp.asarray(np.asarray(followers, dtype=np.int32))
         n = self.followers.shape[0]
-        self.following = np.ones(n, dtype=bool)
-        self.f_trust = np.full(n, p.trust_start, dtype=np.float32)
-        self.f_annoyance = np.zeros(n, dtype=np.float32)
-        self._is_follower = np.zeros(model.graph.n, dtype=bool)
+        self.following = xp.ones(n, dtype=bool)
+        self.f_trust = xp.full(n, p.trust_start, dtype=xp.float32)
+        self.f_annoyance = xp.zeros(n, dtype=xp.float32)
+        self._is_follower = xp.zeros(model.graph.n, dtype=bool)
         self._is_follower[self.followers] = True
 
     def need_of(self, people: np.ndarray) -> np.ndarray:
         """Each person's need for the catalogue: the highest need over its categories."""
-        return self.model.people.need[people][:, self.categories].max(axis=1)
+        return self.model.people.need[people][:, self._categories_dev].max(axis=1)
 
     @property
     def n_followers(self) -> int:
@@ -81,17 +85,17 @@ class Merchant(mesa.Agent):
 
     def add_followers(self, people: np.ndarray, trust: float) -> int:
         """Add new followers (paid or offline inflow); return how many were new."""
-        people = np.unique(np.asarray(people, dtype=np.int32))
+        xp = self.xp
+        people = xp.asarray(np.unique(to_host(people).astype(np.int32)))
         people = people[~self._is_follower[people]]
-        if people.size:
+        k = int(people.shape[0])
+        if k:
             self._is_follower[people] = True
-            self.followers = np.concatenate([self.followers, people])
-            self.following = np.concatenate([self.following, np.ones(people.size, bool)])
-            self.f_trust = np.concatenate(
-                [self.f_trust, np.full(people.size, trust, np.float32)])
-            self.f_annoyance = np.concatenate(
-                [self.f_annoyance, np.zeros(people.size, np.float32)])
-        return int(people.size)
+            self.followers = xp.concatenate([self.followers, people])
+            self.following = xp.concatenate([self.following, xp.ones(k, dtype=bool)])
+            self.f_trust = xp.concatenate([self.f_trust, xp.full(k, trust, dtype=xp.float32)])
+            self.f_annoyance = xp.concatenate([self.f_annoyance, xp.zeros(k, dtype=xp.float32)])
+        return k
 
     def planned_pushes(self) -> int:
         """Pushes the merchant wants today, within its account's limit (F2)."""

@@ -35,6 +35,7 @@ from mesa.visualization import SolaraViz
 
 from agents.resellers import ACTIVE
 from sim import kernels
+from sim.backend import to_host
 from sim.model import SocialCommerceModel
 from sim.params import SECTIONS, Scenario
 from sim.rng import stream
@@ -337,7 +338,7 @@ def network_sample(model: SocialCommerceModel, n_resellers: int = 3,
     inside = np.isin(nb, ids) & (ids[owner] < nb)
     u, v, e_uv = ids[owner][inside], nb[inside].astype(np.int64), pos_[inside]
     sample = nx.Graph()
-    roles = model.people.role
+    roles = to_host(model.people.role)
     sample.add_nodes_from((int(i), {"seller": bool(roles[i])}) for i in ids.tolist())
     sample.add_edges_from(zip(u.tolist(), v.tolist(), strict=True))
     tie_of = {(a, b): (int(x), int(g.rev[x])) for a, b, x in
@@ -378,7 +379,7 @@ def network_figure(model: AppModel) -> Figure:
     if model._sample is None:
         model._sample = network_sample(model)
     sample, pos, ties = model._sample
-    states = tie_states(model.ties.flags, ties) if ties.size else np.zeros(0, object)
+    states = tie_states(to_host(model.ties.flags), ties) if ties.size else np.zeros(0, object)
     fig = Figure(figsize=(6, 4.6), dpi=90, layout="constrained")
     ax = fig.subplots()
     edges = list(sample.edges())
@@ -391,7 +392,7 @@ def network_figure(model: AppModel) -> Figure:
                                style="dashed" if state == "blocked" else "solid",
                                alpha=0.6 if state == "friends" else 0.9)
     nodes = list(sample.nodes())
-    seller = np.asarray(model.people.role)[np.array(nodes, dtype=np.int64)] != 0  # recruits too
+    seller = to_host(model.people.role)[np.array(nodes, dtype=np.int64)] != 0  # recruits too
     status = _seller_status(model)
     colors = ["#7b3294" if (s and status.get(n, ACTIVE) == ACTIVE) else
               ("#bbbbbb" if s else "#4c72b0") for n, s in zip(nodes, seller, strict=True)]

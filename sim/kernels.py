@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.backend import repeat
 from sim.ties import IN_GROUP, MUTED, REMOVED, REPORTED, insert_at
 
 __all__ = ["Exposure", "fill_feeds", "sparse_binomial", "Reactions", "Thresholds",
@@ -152,7 +153,7 @@ def _binomial_at(xp: Any, draws: Any, m: int, at: Any, cnt: Any, p: Any, index: 
         pk = p if index is None else p[index]
     if total <= _BERNOULLI_MEAN * int(xp.count_nonzero(cnt)):
         # few trials each: one uniform per trial beats one binomial per entry
-        pt = pk if xp.ndim(pk) == 0 else xp.repeat(pk, cnt)
+        pt = pk if xp.ndim(pk) == 0 else repeat(xp, pk, cnt)
         hits = xp.zeros(total + 1, dtype=xp.int32)
         xp.cumsum(draws.random(total) < pt, dtype=xp.int32, out=hits[1:])
         ends = hits[xp.cumsum(cnt)]
@@ -192,7 +193,7 @@ def _binomials_at(xp: Any, draws: Any, m: int,
         seg = slice(start, start + totals[i])
         p = specs[i][2]
         # a scalar probability is compared as it is (no per-trial copy of it)
-        xp.less(u[seg], p.repeat(specs[i][1]) if xp.ndim(p) else p, out=hit[seg])
+        xp.less(u[seg], repeat(xp, p, specs[i][1]) if xp.ndim(p) else p, out=hit[seg])
         start += totals[i]
     hits = xp.zeros(total + 1, dtype=xp.int32)
     xp.cumsum(hit, dtype=xp.int32, out=hits[1:])
@@ -390,7 +391,7 @@ def ration(xp: Any, draws: Any, group: Any, amount: Any, capacity: Any) -> Any:
     return ok
 
 
-def ragged_positions(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def ragged_positions(indptr: Any, rows: Any, xp: Any = np) -> tuple[Any, Any]:
     """Positions of all ties of ``rows`` in a CSR, and which row each came from.
 
     Returns
@@ -403,13 +404,13 @@ def ragged_positions(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, 
     starts = indptr[rows]
     lens = indptr[rows + 1] - starts
     total = int(lens.sum())
-    owner = np.arange(rows.shape[0]).repeat(lens)
+    owner = repeat(xp, xp.arange(rows.shape[0]), lens)
     offsets = lens.cumsum() - lens
-    pos = np.arange(total, dtype=np.int64) + (starts - offsets).astype(np.int64).repeat(lens)
+    pos = xp.arange(total, dtype=xp.int64) + repeat(xp, (starts - offsets).astype(xp.int64), lens)
     return pos, owner
 
 
-def find_ties(indptr: np.ndarray, indices: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+def find_ties(indptr: Any, indices: Any, i: Any, j: Any, xp: Any = np) -> Any:
     """Positions of ties ``i[k] -> j[k]`` in a CSR with sorted rows; -1 where absent.
 
     Notes
@@ -424,10 +425,10 @@ def find_ties(indptr: np.ndarray, indices: np.ndarray, i: np.ndarray, j: np.ndar
         if not active.any():
             break
         mid = (lo + hi) // 2
-        mid_c = np.minimum(mid, indices.shape[0] - 1)
+        mid_c = xp.minimum(mid, indices.shape[0] - 1)
         less = active & (indices[mid_c] < j)
-        lo = np.where(less, mid + 1, lo)
-        hi = np.where(active & ~less, mid, hi)
+        lo = xp.where(less, mid + 1, lo)
+        hi = xp.where(active & ~less, mid, hi)
     found = lo < end
     found[found] = indices[lo[found]] == j[found]
-    return np.where(found, lo, -1)
+    return xp.where(found, lo, -1)

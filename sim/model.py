@@ -13,7 +13,10 @@ The daily schedule (MODEL.md), one method a phase:
 8. ``_collect_state`` and ``datacollector.collect``
 
 Resellers and merchants are Mesa agents; the population and every tie are
-arrays (:mod:`agents.population`, :mod:`sim.ties`), stepped with NumPy.
+arrays (:mod:`agents.population`, :mod:`sim.ties`), stepped in bulk with the
+scenario's array backend (:mod:`sim.backend`: NumPy, or CuPy on a GPU). The
+seller table and the agents stay on the host; what crosses goes through
+``to_host`` and ``to_device``, which cost nothing on NumPy.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from agents.population import ROLE_RESELLER, Population, UserView
 from agents.resellers import ACTIVE, BANNED, QUIT, STATUS_NAMES, Reseller, SellerTable
 from agents.strategies import PostingStrategy, Strategy, builtin_strategies
 from sim import kernels
-from sim.backend import Draws, get_xp
+from sim.backend import Draws, add_at, get_xp, is_host, multiply_at, subtract_at, to_device, to_host
 from sim.components import GiantComponent
 from sim.graph import FriendGraph, build_graph
 from sim.metrics import METRICS, new_day
@@ -73,7 +76,7 @@ class _DayCollector(mesa.DataCollector):
             mv[k].append(today[k])
 
 
-def _bernoulli(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
+def _bernoulli(xp: Any, draws: Draws, p: Any) -> Any:
     """``rng.binomial(1, p)``, the same numbers from the same stream, vectorised.
 
     NumPy's binomial (inversion, ``n = 1``) draws nothing where ``p == 0`` and
@@ -82,34 +85,43 @@ def _bernoulli(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
     redraw happens only when ``U`` exceeds ``qn / q``, which is 1 up to rounding.
     ``tests/test_performance_paths.py`` checks equality with ``rng.binomial``.
     """
-    p = np.asarray(p, dtype=np.float64)
-    out = np.zeros(p.shape[0], np.int64)
-    nz = (p != 0).nonzero()[0]
+    p = p.astype(xp.float64)
+    out = xp.zeros(p.shape[0], xp.int64)
+    nz = xp.flatnonzero(p != 0)
     pz = p[nz]
     low = pz <= 0.5
-    qn = np.exp(np.log(1.0 - np.where(low, pz, 1.0 - pz)))
-    x = rng.random(nz.size) > qn
-    out[nz] = np.where(low, x, ~x)
+    qn = xp.exp(xp.log(1.0 - xp.where(low, pz, 1.0 - pz)))
+    x = draws.random(nz.shape[0], np.float64) > qn
+    out[nz] = xp.where(low, x, ~x)
     return out
 
 
-def _unique(x: np.ndarray) -> np.ndarray:
+def _unique(xp: Any, x: Any) -> Any:
     """``numpy.unique`` of a small 1-d array: a sort and one comparison (less overhead)."""
-    x = np.sort(x)
-    if x.size < 2:
+    x = xp.sort(x)
+    if x.shape[0] < 2:
         return x
-    keep = np.empty(x.size, dtype=bool)
+    keep = xp.empty(x.shape[0], dtype=bool)
     keep[0] = True
-    np.not_equal(x[1:], x[:-1], out=keep[1:])
+    xp.not_equal(x[1:], x[:-1], out=keep[1:])
     return x[keep]
 
 
-def _in_sorted(x: np.ndarray, sorted_: np.ndarray) -> np.ndarray:
+def _in_sorted(xp: Any, x: Any, sorted_: Any) -> Any:
     """``numpy.isin(x, sorted_)`` for a sorted ``sorted_``: one ``searchsorted``."""
-    if sorted_.size == 0:
-        return np.zeros(x.shape[0], dtype=bool)
-    pos = np.minimum(np.searchsorted(sorted_, x), sorted_.size - 1)
+    if sorted_.shape[0] == 0:
+        return xp.zeros(x.shape[0], dtype=bool)
+    pos = xp.minimum(xp.searchsorted(sorted_, x), sorted_.shape[0] - 1)
     return sorted_[pos] == x
+
+
+class _DeviceGraph:
+    """The friend graph's CSR arrays on the array backend's device (the host's on NumPy)."""
+
+    def __init__(self, xp: Any, g: FriendGraph) -> None:
+        self.indptr = to_device(xp, g.indptr)
+        self.indices = to_device(xp, g.indices)
+        self.rev = to_device(xp, g.rev)
 
 
 class SocialCommerceModel(mesa.Model):
@@ -164,14 +176,11 @@ class SocialCommerceModel(mesa.Model):
         self.seed = params.run.seed
         super().__init__(rng=int(stream(self.seed, "mesa").integers(2**31)))
         self.rngs = {name: stream(self.seed, name) for name in STREAMS}
-        self.xp = get_xp(params.run.backend)
-        if self.xp is not np:  # pragma: no cover - needs CuPy and a GPU
-            raise NotImplementedError(
-                f"run.backend = {params.run.backend!r}: the daily kernels (sim/kernels.py) run "
-                "on any array namespace, but the model's glue around them (sim/model.py, "
-                "sim/components.py) still works on host NumPy arrays; use run.backend = "
-                "'numpy' (see docs/performance.md, 'GPU')")
-        self.draws = Draws(self.xp, self.rngs["feed"])
+        xp = self.xp = get_xp(params.run.backend)
+        # draws on the device from the streams the daily arrays use (on NumPy: the streams)
+        self.draws = Draws(xp, self.rngs["feed"])
+        self._draws = {name: Draws(xp, self.rngs[name])
+                       for name in ("purchases", "reactions", "merchants")}
         self.day = 0
 
         # friend graph and tie state
@@ -182,6 +191,7 @@ class SocialCommerceModel(mesa.Model):
         else:
             self.graph = FriendGraph.from_networkx(graph)
         g = self.graph
+        self.dgraph = _DeviceGraph(xp, g)
         strong = self._draw_strong_ties(params.graph.strong_tie_share)
         self.ties = TieState.initial(self.xp, strong, params.trust.trust_strong,
                                      params.trust.trust_weak)
@@ -202,18 +212,19 @@ class SocialCommerceModel(mesa.Model):
         self.reseller_list: list[Reseller] = []
         self.pending_recruits: dict[int, Reseller] = {}
         self.external_supply = 0
-        self.st_tie = np.zeros(0, np.int64)
+        self.st_tie = xp.zeros(0, xp.int64)
         # (intp: gathers with a native index type run twice as fast as with int32)
-        self.st_viewer = np.zeros(0, np.intp)
-        self.st_slot = np.zeros(0, np.intp)
+        self.st_viewer = xp.zeros(0, xp.intp)
+        self.st_slot = xp.zeros(0, xp.intp)
         # the seller ties' flags, kept equal to ties.flags[st_tie] at each write (so the
         # day reads them without a gather from the n_ties-long flag array)
-        self._st_flags = np.zeros(0, np.uint8)
+        self._st_flags = xp.zeros(0, xp.uint8)
         self._giant: GiantComponent | None = None
+        self._removed_host: np.ndarray | None = None  # REMOVED bits on the host (not NumPy)
         # viewers' action thresholds per seller tie, read when the tie starts carrying ads
-        none = np.zeros(0, np.float32)
+        none = xp.zeros(0, xp.float32)
         self._st_thr = kernels.Thresholds(none, none, none, none)
-        self._removed_log: list[np.ndarray] = []
+        self._removed_log: list[Any] = []
         self.today: dict[str, float] = new_day()
         # sum and count of trust over alive ties toward people who do not sell: their
         # trust never changes, so these move only by removals and new resellers
@@ -240,7 +251,7 @@ class SocialCommerceModel(mesa.Model):
         # lookups the days reuse, built with the set-up rather than on the first day
         for m in self.merchant_list:
             self._follower_cache(m)
-        self._seller_ties_of(np.zeros(0, np.intp), np.zeros(0, np.int64))
+        self._seller_ties_of(xp.zeros(0, xp.intp), xp.zeros(0, xp.int64))
         self._reseller_strategies()
 
     # ------------------------------------------------------------------ set-up
@@ -307,33 +318,34 @@ class SocialCommerceModel(mesa.Model):
         if not slots:
             return
         g = self.graph
+        xp = self.xp
         persons = self.sellers.cols["person"][np.asarray(slots)]
         pos, owner = kernels.ragged_positions(g.indptr, persons)
-        e = g.rev[pos].astype(np.int64)
+        e = to_device(xp, g.rev[pos].astype(np.int64))
         # these ties now carry ads and their trust moves: out of the plain-tie sums
         plain = e[(self.ties.flags[e] & REMOVED) == 0]
         moved = float(self.ties.trust[plain].sum(dtype=np.float64))
         self._plain_trust -= moved
-        self._plain_alive -= int(plain.size)
+        self._plain_alive -= int(plain.shape[0])
         self._st_trust += moved
-        self._st_alive += int(plain.size)
+        self._st_alive += int(plain.shape[0])
         # seller ties are kept sorted by tie id, that is by viewer: the day's gathers
         # from per-tie and per-person arrays then run through memory in order
-        order = np.argsort(e)
+        order = xp.argsort(e)
         e = e[order]
-        v = g.indices[pos][order]
-        new_slot = np.asarray(slots, np.intp)[owner][order]
-        at = np.searchsorted(self.st_tie, e)
-        self.st_tie = insert_at(np, self.st_tie, at, e)
-        self.st_viewer = insert_at(np, self.st_viewer, at, v.astype(np.intp))
-        self.st_slot = insert_at(np, self.st_slot, at, new_slot)
+        v = to_device(xp, g.indices[pos].astype(np.intp))[order]
+        new_slot = to_device(xp, np.asarray(slots, np.intp)[owner])[order]
+        at = xp.searchsorted(self.st_tie, e)
+        self.st_tie = insert_at(xp, self.st_tie, at, e)
+        self.st_viewer = insert_at(xp, self.st_viewer, at, v)
+        self.st_slot = insert_at(xp, self.st_slot, at, new_slot)
         self.ties.insert_seller_ties(at, e)
-        self._st_flags = insert_at(np, self._st_flags, at, self.ties.flags[e])
+        self._st_flags = insert_at(xp, self._st_flags, at, self.ties.flags[e])
         pop = self.people
-        thr = kernels.thresholds(self.xp, kind=pop.kind[v], mute_thr=pop.mute_thr[v],
+        thr = kernels.thresholds(xp, kind=pop.kind[v], mute_thr=pop.mute_thr[v],
                                  block_thr=pop.block_thr[v], report_thr=pop.report_thr[v],
                                  escalation=self.params.users.escalation_factor)
-        self._st_thr = self._st_thr.insert(self.xp, at, thr)
+        self._st_thr = self._st_thr.insert(xp, at, thr)
 
     def _create_groups(self) -> None:
         gp = self.params.groups
@@ -352,7 +364,7 @@ class SocialCommerceModel(mesa.Model):
             if size <= 0:
                 continue
             members = lo + rng.choice(hi - lo, size=size, replace=False)
-            self.ties.flags[g.rev[members]] |= IN_GROUP
+            self.ties.flags[to_device(self.xp, g.rev[members])] |= IN_GROUP
 
     # --------------------------------------------------------------- the day
     def step(self) -> None:
@@ -471,14 +483,16 @@ class SocialCommerceModel(mesa.Model):
         self.opened = self.draws.random(n) < pop.p_open
         t = self.sellers
         gp = self.params.groups
+        xp = self.xp
         exp = kernels.fill_feeds(
-            self.xp, self.draws, opened=self.opened, st_viewer=self.st_viewer,
-            st_slot=self.st_slot, st_flags=self._day_st_flags(), ads=t.ads_today,
-            life=t.life_today, group_ads=t.group_ads_today, attention=pop.attention,
+            xp, self.draws, opened=self.opened, st_viewer=self.st_viewer,
+            st_slot=self.st_slot, st_flags=self._day_st_flags(),
+            ads=to_device(xp, t.ads_today), life=to_device(xp, t.life_today),
+            group_ads=to_device(xp, t.group_ads_today), attention=pop.attention,
             ordinary_load=pop.ordinary_load, p_read_group=gp.p_read,
             p_direct=gp.p_direct_reach)
         d = self.today
-        d["openers"] = float(np.count_nonzero(self.opened))
+        d["openers"] = float(xp.count_nonzero(self.opened))
         d["ads_seen_moments"] = exp.ads_in_feed
         # (the kernel's sums, when it gives them, save three passes over the seller ties)
         d["ads_seen_group"] = exp.group_seen
@@ -494,21 +508,22 @@ class SocialCommerceModel(mesa.Model):
         return exp
 
     # 3 ----------------------------------------------------------------------
-    def _react_to_ads(self, exp: kernels.Exposure) -> dict[str, np.ndarray]:
+    def _react_to_ads(self, exp: kernels.Exposure) -> dict[str, Any]:
         p = self.params
+        xp = self.xp
         ties = self.ties
         st = self.st_tie
         seen = exp.moments + exp.group + exp.direct
-        saw = np.flatnonzero(seen != 0)  # the ties that carried ads today
+        saw = xp.flatnonzero(seen != 0)  # the ties that carried ads today
         k = seen[saw]
         # annoyance lives on the seller ties only (sim.ties): no gather, no scatter
-        ties.seller_ads_seen[saw] += k.astype(np.uint32)
+        ties.seller_ads_seen[saw] += k.astype(xp.uint32)
         a = ties.seller_annoyance
         a *= np.float32(1 - p.users.annoyance_decay)
-        a[saw] += k.astype(np.float32) * np.float32(p.users.annoyance_per_ad)
+        a[saw] += k.astype(xp.float32) * np.float32(p.users.annoyance_per_ad)
         ties.touch()
-        life = np.flatnonzero(exp.lifestyle != 0)
-        if life.size:
+        life = xp.flatnonzero(exp.lifestyle != 0)
+        if life.shape[0]:
             e = st[life]
             keep = self._lifestyle_keep(exp.lifestyle[life])
             old = ties.trust[e]
@@ -519,33 +534,34 @@ class SocialCommerceModel(mesa.Model):
         # purchase intents on ties that saw ads from an active seller in stock
         t = self.sellers
         slot = self.st_slot
-        sellable = (t.status == ACTIVE) & (t.inventory > 0)
+        sellable = to_device(xp, (t.status == ACTIVE) & (t.inventory > 0))
         cand = saw[sellable[slot[saw]]]
         sl = slot[cand]
         viewer = self.st_viewer[cand]
         e = st[cand]
         pp = p.purchase
         need = self.people.need
+        category, appeal, price = (to_device(xp, c) for c in (t.category, t.appeal, t.price))
         prob = kernels.purchase_probability(
-            self.xp, trust=ties.trust[e],
-            need=need.reshape(-1)[viewer.astype(np.int64) * need.shape[1] + t.category[sl]],
-            appeal=t.appeal[sl], price=t.price[sl], annoyance=ties.seller_annoyance[cand],
+            xp, trust=ties.trust[e],
+            need=need.reshape(-1)[viewer.astype(xp.int64) * need.shape[1] + category[sl]],
+            appeal=appeal[sl], price=price[sl], annoyance=ties.seller_annoyance[cand],
             exposures=seen[cand], p_base=pp.p_buy_base, reference_price=pp.reference_price,
             elasticity=pp.price_elasticity, fatigue=pp.fatigue,
-            price_factor=((pp.reference_price / t.price) ** pp.price_elasticity)[sl])
-        rng = self.rngs["purchases"]
-        intent = rng.random(cand.shape[0]) < prob
-        moments = rng.random(cand.shape[0]) * seen[cand] < exp.moments[cand]
+            price_factor=((pp.reference_price / price) ** pp.price_elasticity)[sl])
+        draws = self._draws["purchases"]
+        intent = draws.random(cand.shape[0], np.float64) < prob
+        moments = draws.random(cand.shape[0], np.float64) * seen[cand] < exp.moments[cand]
         return {"st": cand[intent], "moments": moments[intent]}
 
-    def _lifestyle_keep(self, k: np.ndarray) -> np.ndarray:
+    def _lifestyle_keep(self, k: Any) -> Any:
         """``(1 - trust.gain_lifestyle) ** k`` as float32, from a table of small ``k``."""
         tab = getattr(self, "_keep_table", None)
         kmax = int(k.max())
         if tab is None or kmax >= tab.shape[0]:
             g = self.params.trust.gain_lifestyle
             tab = ((1 - g) ** np.arange(max(64, 2 * kmax + 1), dtype=k.dtype)).astype(np.float32)
-            self._keep_table = tab
+            tab = self._keep_table = to_device(self.xp, tab)
         return tab[k]
 
     # 4 ----------------------------------------------------------------------
@@ -556,38 +572,43 @@ class SocialCommerceModel(mesa.Model):
         st = self.st_tie
         v = self.st_viewer
         flags = self._st_flags  # (read-only here; no flag changes since step 2)
-        r = kernels.react(self.xp, self.draws, annoyance=ties.seller_annoyance, st_flags=flags,
+        xp = self.xp
+        cols = self.sellers.cols
+        r = kernels.react(xp, self.draws, annoyance=ties.seller_annoyance, st_flags=flags,
                           thr=self._st_thr, p_report=p.users.p_report)
         mutes = r.mute
-        if mutes.size:
+        n_mutes = int(mutes.shape[0])
+        if n_mutes:
             e = st[mutes]
             ties.flags[e] |= MUTED
             self._st_flags[mutes] |= MUTED
-            seller_person = self.sellers.cols["person"][self.st_slot[mutes]]
-            np.subtract.at(pop.ordinary_load, v[mutes], pop.ordinary_rate[seller_person])
-            np.add.at(self.sellers.cols["mutes_received"], self.st_slot[mutes], 1)
-        self.today["mutes"] = float(mutes.size)
+            slots = self.st_slot[mutes]
+            seller_person = to_device(xp, cols["person"])[slots]
+            subtract_at(xp, pop.ordinary_load, v[mutes], pop.ordinary_rate[seller_person])
+            np.add.at(cols["mutes_received"], to_host(slots), 1)
+        self.today["mutes"] = float(n_mutes)
         reports = r.report
-        if reports.size:
+        n_reports = int(reports.shape[0])
+        if n_reports:
             ties.flags[st[reports]] |= REPORTED
             self._st_flags[reports] |= REPORTED
-            self.reports_today = np.bincount(self.st_slot[reports],
+            self.reports_today = np.bincount(to_host(self.st_slot[reports]),
                                              minlength=self.sellers.size)
         else:
             self.reports_today = np.zeros(self.sellers.size, np.int64)
-        self.today["reports"] = float(reports.size)
+        self.today["reports"] = float(n_reports)
         blocks = r.block
         ended = 0
-        if blocks.size:
+        if blocks.shape[0]:
             # (seller ties are sorted by tie id and react() picks alive ones; two resellers
             # blocking each other end one friendship)
             ended = self._remove_ties(st[blocks], alive_sorted=True)
-            np.add.at(self.sellers.cols["blocks_received"], self.st_slot[blocks], 1)
+            np.add.at(cols["blocks_received"], to_host(self.st_slot[blocks]), 1)
         self.today["blocks_resellers"] = float(ended)
         self._background_churn()
         self.today["blocks"] = self.today["blocks_resellers"] + self.today["blocks_others"]
 
-    def _remove_ties(self, e: np.ndarray, *, alive_sorted: bool = False,
+    def _remove_ties(self, e: Any, *, alive_sorted: bool = False,
                      no_mutual: bool = False) -> int:
         """Block or unfriend along ties ``e`` (actor -> target): both sides lose the tie.
 
@@ -596,17 +617,18 @@ class SocialCommerceModel(mesa.Model):
         that have checked skip the checks). Returns the number of friendships
         ended.
         """
-        if e.size == 0:
+        if e.shape[0] == 0:
             return 0
-        g = self.graph
+        xp = self.xp
+        g = self.dgraph
         ties = self.ties
         pop = self.people
         if not alive_sorted:
-            e = _unique(e)
+            e = _unique(xp, e)
             e = e[(ties.flags[e] & REMOVED) == 0]
-        r = g.rev[e].astype(np.int64)
+        r = g.rev[e].astype(xp.int64)
         if not no_mutual:
-            mutual = _in_sorted(r, e) & (e > r)  # both blocked each other today: count once
+            mutual = _in_sorted(xp, r, e) & (e > r)  # both blocked each other today: count once
             if mutual.any():
                 e, r = e[~mutual], r[~mutual]
         actor = g.indices[r]
@@ -615,27 +637,28 @@ class SocialCommerceModel(mesa.Model):
         # (unbuffered subtraction over the few people touched, not a pass over all n)
         vis = (ties.flags[e] & MUTED) == 0
         vis_r = (ties.flags[r] & MUTED) == 0
-        np.subtract.at(pop.ordinary_load, actor[vis], pop.ordinary_rate[target[vis]])
-        np.subtract.at(pop.ordinary_load, target[vis_r], pop.ordinary_rate[actor[vis_r]])
-        touched = np.concatenate([actor, target])
-        pop.ordinary_load[touched] = np.maximum(pop.ordinary_load[touched], 0)
+        subtract_at(xp, pop.ordinary_load, actor[vis], pop.ordinary_rate[target[vis]])
+        subtract_at(xp, pop.ordinary_load, target[vis_r], pop.ordinary_rate[actor[vis_r]])
+        touched = xp.concatenate([actor, target])
+        pop.ordinary_load[touched] = xp.maximum(pop.ordinary_load[touched], 0)
         # trust sums of the ties that are not seller ties (see _mean_trust_friend_ties)
         for tie, to, bits in ((e, target, REMOVED | BLOCKER), (r, actor, REMOVED)):
             is_st = pop.role[to] == ROLE_RESELLER
             plain = tie[~is_st]
             self._plain_trust -= float(ties.trust[plain].sum(dtype=np.float64))
-            self._plain_alive -= int(plain.size)
-            if plain.size < tie.size:  # ties toward resellers: seller ties
+            self._plain_alive -= int(plain.shape[0])
+            if plain.shape[0] < tie.shape[0]:  # ties toward resellers: seller ties
                 st_ties = tie[is_st]
                 self._st_trust -= float(ties.trust[st_ties].sum(dtype=np.float64))
-                self._st_alive -= int(st_ties.size)
-                self._st_flags[np.searchsorted(self.st_tie, st_ties)] |= bits
+                self._st_alive -= int(st_ties.shape[0])
+                self._st_flags[xp.searchsorted(self.st_tie, st_ties)] |= bits
         ties.flags[e] |= REMOVED | BLOCKER
         ties.flags[r] |= REMOVED
-        self.alive_ties -= 2 * int(e.size)
+        n_ended = int(e.shape[0])
+        self.alive_ties -= 2 * n_ended
         self._removed_log.extend((e, r))
         self._removed_since_lcc = True
-        return int(e.size)
+        return n_ended
 
     def _background_churn(self) -> None:
         """Unfriending for reasons other than ads (LIT U1), at ``users.p_background_unfriend``."""
@@ -643,37 +666,39 @@ class SocialCommerceModel(mesa.Model):
         self.today["blocks_others"] = 0.0
         if p <= 0:
             return
-        g = self.graph
-        rng = self.rngs["reactions"]
-        who = (rng.random(g.n) < p).nonzero()[0]
+        xp = self.xp
+        g = self.dgraph
+        draws = self._draws["reactions"]
+        who = xp.flatnonzero(draws.random(self.graph.n, np.float64) < p)
         deg = g.indptr[who + 1] - g.indptr[who]  # (g.degree is a diff over everyone)
         has = deg > 0
         who, deg = who[has], deg[has]
-        e = g.indptr[who] + (rng.random(who.size) * deg).astype(np.int64)
-        e = _unique(e[(self.ties.flags[e] & REMOVED) == 0])
+        e = g.indptr[who] + (draws.random(who.shape[0], np.float64) * deg).astype(xp.int64)
+        e = _unique(xp, e[(self.ties.flags[e] & REMOVED) == 0])
         r = g.rev[e]
-        e = e[~(_in_sorted(r, e) & (e > r))]  # two friends dropping each other
+        e = e[~(_in_sorted(xp, r, e) & (e > r))]  # two friends dropping each other
         target = g.indices[e]
         to_seller = self.people.role[target] == ROLE_RESELLER
-        self.today["blocks_others"] = float(np.count_nonzero(~to_seller))
-        self.today["blocks_resellers"] += float(np.count_nonzero(to_seller))
+        self.today["blocks_others"] = float(xp.count_nonzero(~to_seller))
+        self.today["blocks_resellers"] += float(xp.count_nonzero(to_seller))
         self._remove_ties(e, alive_sorted=True, no_mutual=True)
 
     # 5 ----------------------------------------------------------------------
-    def _settle_orders(self, intents: dict[str, np.ndarray]) -> None:
+    def _settle_orders(self, intents: dict[str, Any]) -> None:
         p = self.params
-        rng = self.rngs["purchases"]
+        xp = self.xp
+        draws = self._draws["purchases"]
         t = self.sellers
         cols = t.cols
         pop = self.people
         ties = self.ties
         d = self.today
         cand = intents["st"]
-        if cand.size == 0:  # no intents: nothing to draw or settle
+        if cand.shape[0] == 0:  # no intents: nothing to draw or settle
             d["buyer_trust_mean"] = float("nan")
             return
-        fail = rng.random(cand.size) < p.purchase.p_payment_fail
-        n_fail = int(np.count_nonzero(fail))
+        fail = draws.random(cand.shape[0], np.float64) < p.purchase.p_payment_fail
+        n_fail = int(xp.count_nonzero(fail))
         d["payment_failures"] = float(n_fail)
         moments = intents["moments"]
         if n_fail:
@@ -681,42 +706,44 @@ class SocialCommerceModel(mesa.Model):
         e = self.st_tie[cand]
         viewer = self.st_viewer[cand]
         slot = self.st_slot[cand]
-        price = t.price[slot]
-        trust = ties.trust[e].astype(np.float64)
-        units = 1 + rng.poisson(p.purchase.trust_value_slope * trust**2)
-        units = np.minimum(units, np.floor(pop.budget[viewer] / price).astype(np.int64))
+        price = to_device(xp, t.price)[slot]
+        trust = ties.trust[e].astype(xp.float64)
+        units = 1 + draws.poisson(p.purchase.trust_value_slope * trust**2)
+        units = xp.minimum(units, xp.floor(pop.budget[viewer] / price).astype(xp.int64))
         # the orders kept, as positions: the arrays are gathered once at the end
-        ix = np.flatnonzero(units > 0)
-        ix = ix[kernels.ration(self.xp, self.draws, viewer[ix], units[ix] * price[ix],
-                               pop.budget)]
-        ix = ix[kernels.ration(self.xp, self.draws, slot[ix], units[ix], t.inventory)]
-        if ix.size < units.size:
+        ix = xp.flatnonzero(units > 0)
+        ix = ix[kernels.ration(xp, self.draws, viewer[ix], units[ix] * price[ix], pop.budget)]
+        ix = ix[kernels.ration(xp, self.draws, slot[ix], units[ix],
+                               to_device(xp, t.inventory))]
+        if ix.shape[0] < units.shape[0]:
             cand, moments, e, viewer, slot, price, units = (
                 x[ix] for x in (cand, moments, e, viewer, slot, price, units))
         value = units * price
         ties.flags[e] |= BOUGHT
         self._st_flags[cand] |= BOUGHT
-        value32 = value.astype(np.float32)
-        np.subtract.at(pop.budget, viewer, value32)
-        np.add.at(pop.spent, viewer, value32)
-        np.add.at(pop.n_purchases, viewer, 1)
-        np.subtract.at(cols["inventory"], slot, units)
-        np.add.at(cols["cash"], slot, value)
-        np.add.at(cols["revenue"], slot, value)
-        np.add.at(cols["units_sold"], slot, units)
-        np.add.at(cols["orders"], slot, 1)
-        genuine = rng.binomial(units, t.quality[slot])
+        value32 = value.astype(xp.float32)
+        subtract_at(xp, pop.budget, viewer, value32)
+        add_at(xp, pop.spent, viewer, value32)
+        add_at(xp, pop.n_purchases, viewer, 1)
+        # the seller table is on the host
+        h_slot, h_units, h_value = to_host(slot), to_host(units), to_host(value)
+        np.subtract.at(cols["inventory"], h_slot, h_units)
+        np.add.at(cols["cash"], h_slot, h_value)
+        np.add.at(cols["revenue"], h_slot, h_value)
+        np.add.at(cols["units_sold"], h_slot, h_units)
+        np.add.at(cols["orders"], h_slot, 1)
+        genuine = draws.binomial(units, to_device(xp, t.quality)[slot])
         fake = units - genuine
         cheated = fake > 0
         any_fake = bool(cheated.any())
         if any_fake:  # (adding zeros would change nothing)
-            np.add.at(cols["counterfeits_sold"], slot, fake)
-            np.add.at(pop.n_counterfeits, viewer, fake)
-            np.add.at(pop.lost_counterfeit, viewer, (fake * price).astype(np.float32))
+            np.add.at(cols["counterfeits_sold"], h_slot, to_host(fake))
+            add_at(xp, pop.n_counterfeits, viewer, fake.astype(pop.n_counterfeits.dtype))
+            add_at(xp, pop.lost_counterfeit, viewer, (fake * price).astype(xp.float32))
         tp = p.trust
         tr = ties.trust[e]
         gained = tr + np.float32(tp.gain_genuine) * (1 - tr)
-        new = (np.where(cheated, tr * np.float32(1 - tp.loss_counterfeit), gained) if any_fake
+        new = (xp.where(cheated, tr * np.float32(1 - tp.loss_counterfeit), gained) if any_fake
                else gained)
         ties.trust[e] = new
         # an order placed before a block the same day settles on a removed tie
@@ -724,59 +751,64 @@ class SocialCommerceModel(mesa.Model):
         self._st_trust += float(new[alive].sum(dtype=np.float64)
                                 - tr[alive].sum(dtype=np.float64))
         if any_fake:
-            self._word_of_mouth(viewer[cheated], cols["person"][slot[cheated]])
-        d["purchases"] = float(cand.size)
+            person = to_device(xp, cols["person"])
+            self._word_of_mouth(viewer[cheated], person[slot[cheated]])
+        d["purchases"] = float(cand.shape[0])
         # resellers' orders per ad seen; push orders (added in _push_channel) are not from ads
         d["conversion"] = d["purchases"] / d["ads_seen"] if d["ads_seen"] else 0.0
-        d["units_sold"] = float(units.sum())
+        d["units_sold"] = float(h_units.sum())
         d["counterfeits_delivered"] = float(fake.sum()) if any_fake else 0.0
         d["gmv_moments"] = float(value[moments].sum())
         d["gmv_groups"] = float(value[~moments].sum())
         d["gmv_resellers"] = d["gmv_moments"] + d["gmv_groups"]
         # sum / size in the arrays' dtype is what .mean() computes, without its overhead
-        d["order_value_mean"] = float(value.sum() / value.size) if value.size else 0.0
-        d["buyer_trust_mean"] = float(tr.sum() / tr.size) if tr.size else float("nan")
+        d["order_value_mean"] = float(h_value.sum() / h_value.size) if h_value.size else 0.0
+        d["buyer_trust_mean"] = float(tr.sum() / tr.shape[0]) if tr.shape[0] else float("nan")
 
-    def _word_of_mouth(self, buyers: np.ndarray, sellers: np.ndarray) -> None:
+    def _word_of_mouth(self, buyers: Any, sellers: Any) -> None:
         """A cheated buyer warns common friends, who lose trust in the seller (F16)."""
-        if buyers.size == 0:
+        if buyers.shape[0] == 0:
             return
-        g = self.graph
-        pos, owner = kernels.ragged_positions(g.indptr, buyers)
+        xp = self.xp
+        g = self.dgraph
+        pos, owner = kernels.ragged_positions(g.indptr, buyers, xp)
         alive = (self.ties.flags[pos] & REMOVED) == 0
         pos, owner = pos[alive], owner[alive]
         friend = g.indices[pos]
         target = sellers[owner]
-        warned = self.rngs["reactions"].random(pos.size) < self.params.trust.p_word_of_mouth
+        warned = (self._draws["reactions"].random(pos.shape[0], np.float64)
+                  < self.params.trust.p_word_of_mouth)
         friend, target = friend[warned & (friend != target)], target[warned & (friend != target)]
         e = self._seller_ties_of(friend, target)
         e = e[e >= 0]
         e = e[(self.ties.flags[e] & REMOVED) == 0]
         # unbuffered: a friend warned by several cheated buyers loses trust each time
-        u = _unique(e)
+        u = _unique(xp, e)
         old = float(self.ties.trust[u].sum(dtype=np.float64))
-        np.multiply.at(self.ties.trust, e, np.float32(1 - self.params.trust.loss_word_of_mouth))
+        multiply_at(xp, self.ties.trust, e, np.float32(1 - self.params.trust.loss_word_of_mouth))
         self._st_trust += float(self.ties.trust[u].sum(dtype=np.float64)) - old  # seller ties
-        self.today["word_of_mouth_warnings"] = float(e.size)
+        self.today["word_of_mouth_warnings"] = float(e.shape[0])
 
-    def _seller_ties_of(self, viewer: np.ndarray, person: np.ndarray) -> np.ndarray:
+    def _seller_ties_of(self, viewer: Any, person: Any) -> Any:
         """Tie ids of ``viewer[k] -> person[k]`` where ``person[k]`` is a reseller; -1 if none.
 
         One ``searchsorted`` in the seller ties' (viewer, reseller) keys, cached
         until the seller ties change, instead of a bisection in each CSR row.
         """
+        xp = self.xp
         c = getattr(self, "_st_keys", None)
         if c is None or c[0] is not self.st_tie:
             n = np.int64(self.graph.n)
-            key = self.st_viewer.astype(np.int64) * n + self.sellers.cols["person"][self.st_slot]
-            order = np.argsort(key, kind="stable")
+            sellers = to_device(xp, self.sellers.cols["person"])
+            key = self.st_viewer.astype(xp.int64) * n + sellers[self.st_slot]
+            order = xp.argsort(key, kind="stable")
             c = self._st_keys = (self.st_tie, key[order], self.st_tie[order])
         keys, tie = c[1], c[2]
-        if keys.size == 0 or viewer.size == 0:
-            return np.full(viewer.shape[0], -1, np.int64)
-        q = viewer.astype(np.int64) * np.int64(self.graph.n) + person
-        pos = np.minimum(np.searchsorted(keys, q), keys.size - 1)
-        return np.where(keys[pos] == q, tie[pos], -1)
+        if keys.shape[0] == 0 or viewer.shape[0] == 0:
+            return xp.full(viewer.shape[0], -1, xp.int64)
+        q = viewer.astype(xp.int64) * np.int64(self.graph.n) + person
+        pos = xp.minimum(xp.searchsorted(keys, q), keys.shape[0] - 1)
+        return xp.where(keys[pos] == q, tie[pos], -1)
 
     def _push_channel(self) -> None:
         """Public-account pushes: folded (F2), segmented or not (F18), unfollows.
@@ -792,95 +824,100 @@ class SocialCommerceModel(mesa.Model):
         p = self.params
         mp = p.merchants
         pop = self.people
-        rng = self.rngs["merchants"]
+        xp = self.xp
+        draws = self._draws["merchants"]
         d = self.today
         decay = np.float32(1 - p.users.annoyance_decay)
         for m in self.merchant_list:
             k = m.pushes_today
             m.f_annoyance *= decay
-            if k <= 0 or m.followers.size == 0:
+            n_f = int(m.followers.shape[0])
+            if k <= 0 or n_f == 0:
                 continue
             f = m.followers
             need, one_minus_need, p_open_f, leave_at, segment = self._follower_cache(m)
             target = m.following & segment if mp.segmentation else m.following
-            tgt = target.nonzero()[0]
+            tgt = xp.flatnonzero(target)
             m.pushes_sent += k
-            d["pushes_sent"] += float(k * tgt.size)
+            d["pushes_sent"] += float(k * tgt.shape[0])
             share = mp.p_open_push * self.policy.push_open_share(k)
-            opens = np.zeros(0, np.int64)  # opens of the targeted followers
-            if tgt.size:
+            opens = xp.zeros(0, xp.int64)  # opens of the targeted followers
+            if tgt.shape[0]:
                 if k == 1:
-                    opens = self._push_opens(m, share, p_open_f, tgt, rng)
+                    opens = self._push_opens(m, share, p_open_f, tgt, draws)
                 else:
-                    opens = rng.binomial(k, np.minimum(np.maximum(share * p_open_f[tgt], 0), 1))
+                    opens = draws.binomial(k, xp.minimum(xp.maximum(share * p_open_f[tgt], 0), 1))
                 m.f_annoyance[tgt] += (np.float32(k * mp.annoyance_per_push)
-                                       * one_minus_need[tgt]).astype(np.float32)
+                                       * one_minus_need[tgt]).astype(xp.float32)
             d["push_opens"] += float(opens.sum())
             leave = m.following & (m.f_annoyance >= leave_at)
-            n_leave = int(np.count_nonzero(leave))
+            n_leave = int(xp.count_nonzero(leave))
             if n_leave:
                 m.following &= ~leave
             m.unfollows += n_leave
             d["unfollows"] += float(n_leave)
-            u_buy = rng.random(f.size)
-            u_pay = rng.random(f.size)
-            opened = (opens != 0).nonzero()[0]
-            if opened.size == 0:
+            u_buy = draws.random(n_f, np.float64)
+            u_pay = draws.random(n_f, np.float64)
+            opened = xp.flatnonzero(opens != 0)
+            if opened.shape[0] == 0:
                 continue
             o = tgt[opened]  # follower slots, in order
             prob = kernels.purchase_probability(
-                self.xp, trust=m.f_trust[o], need=need[o], appeal=1.0, price=m.price,
+                xp, trust=m.f_trust[o], need=need[o], appeal=1.0, price=m.price,
                 annoyance=m.f_annoyance[o], exposures=opens[opened],
                 p_base=p.purchase.p_buy_base,
                 reference_price=p.purchase.reference_price,
                 elasticity=p.purchase.price_elasticity, fatigue=p.purchase.fatigue)
             buy = (u_buy[o] < prob) & (u_pay[o] >= p.purchase.p_payment_fail)
             idx = o[buy & (pop.budget[f[o]] >= m.price)]
-            if idx.size == 0:
+            n_orders = int(idx.shape[0])
+            if n_orders == 0:
                 continue
             who = f[idx]
-            units = 1 + rng.poisson(p.purchase.trust_value_slope * m.f_trust[idx] ** 2)
-            units = np.minimum(units, np.floor(pop.budget[who] / m.price).astype(np.int64))
+            units = 1 + draws.poisson(p.purchase.trust_value_slope * m.f_trust[idx] ** 2)
+            units = xp.minimum(units, xp.floor(pop.budget[who] / m.price).astype(xp.int64))
             value = units * m.price
-            np.subtract.at(pop.budget, who, value.astype(np.float32))
-            np.add.at(pop.spent, who, value.astype(np.float32))
-            np.add.at(pop.n_purchases, who, 1)
-            genuine = rng.binomial(units, m.quality)
+            subtract_at(xp, pop.budget, who, value.astype(xp.float32))
+            add_at(xp, pop.spent, who, value.astype(xp.float32))
+            add_at(xp, pop.n_purchases, who, 1)
+            genuine = draws.binomial(units, m.quality)
             cheated = genuine < units
             tr = m.f_trust[idx]
-            m.f_trust[idx] = np.where(cheated, tr * np.float32(1 - p.trust.loss_counterfeit),
+            m.f_trust[idx] = xp.where(cheated, tr * np.float32(1 - p.trust.loss_counterfeit),
                                       tr + np.float32(p.trust.gain_genuine) * (1 - tr))
             n_units = int(units.sum())
             total = float(value.sum())
             m.units_sold += n_units
-            m.orders += int(idx.size)
+            m.orders += n_orders
             m.revenue += total
             m.costs += float(n_units * m.unit_cost)
             m.cash += float(total - n_units * m.unit_cost)
-            d["purchases"] += float(idx.size)
+            d["purchases"] += float(n_orders)
             d["units_sold"] += float(n_units)
             d["counterfeits_delivered"] += float((units - genuine).sum())
             d["gmv_push"] += total
 
-    def _push_opens(self, m: Merchant, share: float, p_open_f: np.ndarray, tgt: np.ndarray,
-                    rng: np.random.Generator) -> np.ndarray:
+    def _push_opens(self, m: Merchant, share: float, p_open_f: Any, tgt: Any,
+                    draws: Draws) -> Any:
         """Opens of one push by followers ``tgt``: ``rng.binomial(1, p)``, the same numbers.
 
         ``p`` (and, when every ``p`` is in (0, 0.5], the threshold ``exp(log(1 - p))``
         that :func:`_bernoulli` compares a uniform with) is cached per merchant
         and open share until the followers change.
         """
+        xp = self.xp
         c = getattr(m, "_push_consts", None)
         if c is None or c[0] is not m.followers or c[1] != share:
-            p_all = np.minimum(np.maximum(share * p_open_f, 0), 1)
-            simple = bool(p_all.size) and float(p_all.min()) > 0 and float(p_all.max()) <= 0.5
-            qn = np.exp(np.log(1.0 - p_all.astype(np.float64))) if simple else None
+            p_all = xp.minimum(xp.maximum(share * p_open_f, 0), 1)
+            simple = (bool(p_all.shape[0]) and float(p_all.min()) > 0
+                      and float(p_all.max()) <= 0.5)
+            qn = xp.exp(xp.log(1.0 - p_all.astype(xp.float64))) if simple else None
             c = m._push_consts = (m.followers, share, p_all, qn)
         if c[3] is None:
-            return _bernoulli(rng, c[2][tgt])
-        return (rng.random(tgt.size) > c[3][tgt]).astype(np.int64)
+            return _bernoulli(xp, draws, c[2][tgt])
+        return (draws.random(tgt.shape[0], np.float64) > c[3][tgt]).astype(xp.int64)
 
-    def _follower_cache(self, m: Merchant) -> tuple[np.ndarray, ...]:
+    def _follower_cache(self, m: Merchant) -> tuple[Any, ...]:
         """Per-follower constants of merchant ``m``, rebuilt when its followers change.
 
         Returns need for the catalogue, ``1 - need``, chance to open Moments,
@@ -948,7 +985,7 @@ class SocialCommerceModel(mesa.Model):
         cols["left_day"][:n][quit_] = self.day
         self.today["quits"] = float(quit_.sum())
         pop = self.people
-        np.minimum(pop.budget + pop.budget_rate, pop.budget_cap, out=pop.budget)
+        self.xp.minimum(pop.budget + pop.budget_rate, pop.budget_cap, out=pop.budget)
 
     def _collect_state(self) -> None:
         d = self.today
@@ -968,9 +1005,10 @@ class SocialCommerceModel(mesa.Model):
         self._trust_friends = ((self._plain_trust + self._st_trust) / n_all if n_all
                                else float("nan"))
         fol = [m.f_trust[m.following] for m in self.merchant_list]
-        fol = np.concatenate(fol) if fol else np.zeros(0)
-        d["mean_trust_merchants"] = float(fol.sum() / fol.size) if fol.size else float("nan")
-        d["followers"] = float(fol.size)  # (the followers of each merchant, together)
+        fol = self.xp.concatenate(fol) if fol else self.xp.zeros(0)
+        n_fol = int(fol.shape[0])
+        d["mean_trust_merchants"] = float(fol.sum() / n_fol) if n_fol else float("nan")
+        d["followers"] = float(n_fol)  # (the followers of each merchant, together)
         last = self.day == self.params.run.days - 1
         if (self.day + 1) % self.params.run.lcc_every_days == 0 or last:
             if getattr(self, "_removed_since_lcc", False):
@@ -985,25 +1023,37 @@ class SocialCommerceModel(mesa.Model):
 
         One traversal at the start; then a spanning tree of the giant
         component is repaired around the ties removed since the last call.
+        It runs on the host: on another backend it reads a host copy of the
+        REMOVED bits, updated from the ties removed since the last call.
         """
         g = self.graph
         log, self._removed_log = self._removed_log, []
+        removed = (np.concatenate([to_host(x) for x in log]) if log
+                   else np.zeros(0, np.int64))
+        if is_host(self.xp):
+            flags = self.ties.flags
+        else:
+            if self._removed_host is None:
+                self._removed_host = to_host(self.ties.flags & REMOVED)
+            self._removed_host[removed] = REMOVED
+            flags = self._removed_host
         if self._giant is None:
-            self._giant = GiantComponent(g.indptr, g.indices, self.ties.flags, REMOVED)
+            self._giant = GiantComponent(g.indptr, g.indices, flags, REMOVED)
             return self._giant.share
-        return self._giant.update(np.concatenate(log) if log else np.zeros(0, np.int64))
+        return self._giant.update(removed)
 
     def _mean_trust_friend_ties(self) -> float:
         """Mean trust over alive ties: a sum over all ties minus the (few) removed ones."""
+        xp = self.xp
         trust = self.ties.trust
-        removed = np.flatnonzero(self.ties.flags & REMOVED)
-        n_alive = trust.shape[0] - removed.size
+        removed = xp.flatnonzero(self.ties.flags & REMOVED)
+        n_alive = trust.shape[0] - removed.shape[0]
         if n_alive == 0:
             return float("nan")
         total = float(trust.sum(dtype=np.float64)) - float(trust[removed].sum(dtype=np.float64))
         return total / n_alive
 
-    def _day_st_flags(self) -> np.ndarray:
+    def _day_st_flags(self) -> Any:
         """Flags of the seller ties (``ties.flags[st_tie]``, kept up to date at each write)."""
         return self._st_flags
 
@@ -1026,7 +1076,7 @@ class SocialCommerceModel(mesa.Model):
 
     def friend_graph(self) -> nx.Graph:
         """The friend graph as it is now (removed ties gone), with original labels."""
-        return self.graph.to_networkx(keep=(self.ties.flags & REMOVED) == 0)
+        return self.graph.to_networkx(keep=to_host((self.ties.flags & REMOVED) == 0))
 
     def user(self, label: Any) -> UserView:
         """A read-only view of one person, by original label."""
@@ -1034,17 +1084,18 @@ class SocialCommerceModel(mesa.Model):
         i = g.index_of(label)
         data = self.people.row(i)
         lo, hi = int(g.indptr[i]), int(g.indptr[i + 1])
-        fl = self.ties.flags[lo:hi]
+        fl = to_host(self.ties.flags[lo:hi])
         nb = g.indices[lo:hi]
         data.update(
             id=i, label=label,
             friends=[g.label(int(j)) for j in nb[(fl & REMOVED) == 0]],
             muted=[g.label(int(j)) for j in nb[(fl & MUTED) != 0]],
             blocked=[g.label(int(j)) for j in nb[(fl & BLOCKER) != 0]],
-            trust={g.label(int(j)): float(x) for j, x in zip(nb, self.ties.trust[lo:hi],
-                                                             strict=True)},
+            trust={g.label(int(j)): float(x)
+                   for j, x in zip(nb, to_host(self.ties.trust[lo:hi]), strict=True)},
             annoyance={g.label(int(j)): float(x)
-                       for j, x in zip(nb, self.ties.annoyance[lo:hi], strict=True) if x > 0},
+                       for j, x in zip(nb, to_host(self.ties.annoyance[lo:hi]), strict=True)
+                       if x > 0},
             role="reseller" if data["role"] == ROLE_RESELLER else "person",
         )
         return UserView(data)
@@ -1111,13 +1162,14 @@ class SocialCommerceModel(mesa.Model):
         pop = self.people
         # ties lost per person: count the (few) removed ties by row; O(n_ties) only
         # in the flag scan, without a running total over all ties
-        removed = np.flatnonzero(self.ties.flags & REMOVED)
+        removed = to_host(self.xp.flatnonzero(self.ties.flags & REMOVED))
         row = np.searchsorted(g.indptr, removed, side="right") - 1
         lost = np.bincount(row, minlength=g.n).astype(np.int64)
         labels = np.arange(g.n) if g.labels is None else np.asarray([str(x) for x in g.labels])
         return pd.DataFrame({
-            "person": labels, "person_id": np.arange(g.n), "kind": pop.kind, "role": pop.role,
-            "degree_start": g.degree, "friends_lost": lost,
-            "purchases": pop.n_purchases, "spent": pop.spent,
-            "counterfeits": pop.n_counterfeits, "lost_to_counterfeits": pop.lost_counterfeit,
+            "person": labels, "person_id": np.arange(g.n), "kind": to_host(pop.kind),
+            "role": to_host(pop.role), "degree_start": g.degree, "friends_lost": lost,
+            "purchases": to_host(pop.n_purchases), "spent": to_host(pop.spent),
+            "counterfeits": to_host(pop.n_counterfeits),
+            "lost_to_counterfeits": to_host(pop.lost_counterfeit),
         })

@@ -91,8 +91,10 @@ class RunParams(_Section):
     seed: int = param(20141010, "integer", "assumption", "root seed of every random stream",
                       ge=0, le=2**63 - 1)
     days: int = param(120, "days", "assumption", "number of simulated days", ge=1, le=3650)
-    backend: Literal["numpy", "cupy"] = param(
-        "numpy", "name", "assumption", "array library for the population kernels")
+    backend: Literal["numpy", "cupy", "strict"] = param(
+        "numpy", "name", "assumption",
+        "array library for the people and tie arrays: numpy; cupy (a CUDA GPU); strict "
+        "(NumPy arrays that behave like a GPU's, to test the device code path)")
     lcc_every_days: int = param(
         10, "days", "assumption",
         "recompute the largest connected component every this many days (cost O(ties))",

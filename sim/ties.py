@@ -141,10 +141,14 @@ def insert_at(xp: Any, a: Any, at: Any, values: Any) -> Any:
 
 
 def _xp_of(a: Any) -> Any:
-    """The array module an array belongs to (numpy or cupy)."""
-    mod = type(a).__module__.split(".")[0]
-    if mod == "cupy":  # pragma: no cover - GPU only
+    """The array module an array belongs to (numpy, cupy or the strict namespace)."""
+    mod = type(a).__module__
+    if mod.startswith("cupy"):  # pragma: no cover - GPU only
         import cupy
 
         return cupy
+    if mod == "sim.strict_xp":
+        from sim.strict_xp import xp
+
+        return xp
     return np

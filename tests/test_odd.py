@@ -88,7 +88,7 @@ def test_parser_detects_a_missing_and_a_changed_row() -> None:
 
 
 def test_pipes_in_cells_survive(table: dict) -> None:
-    assert table["run.backend"]["valid range"] == "numpy | cupy"
+    assert table["run.backend"]["valid range"] == "numpy | cupy | strict"
     assert "|" in parameter_table_markdown().splitlines()[2]
 
 

@@ -62,7 +62,7 @@ def _error(data: dict) -> str:
         ({"platform": {"policy": "ban_everyone"}}, "platform.policy", "'ban_everyone'",
          "'threshold_ban' or 'none'"),
         ({"graph": {"generator": "erdos"}}, "graph.generator", "'erdos'", "'wechat_like'"),
-        ({"run": {"backend": "jax"}}, "run.backend", "'jax'", "'numpy' or 'cupy'"),
+        ({"run": {"backend": "jax"}}, "run.backend", "'jax'", "'numpy', 'cupy' or 'strict'"),
     ],
 )
 def test_bad_value_names_field_value_and_rule(data: dict, field: str, value: str,

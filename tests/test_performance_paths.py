@@ -186,7 +186,7 @@ def test_vectorised_bernoulli_is_numpys_binomial(seed: int) -> None:
     p[::11] = 1.0
     p[::13] *= 1e-3
     a, b = np.random.default_rng(seed + 10), np.random.default_rng(seed + 10)
-    np.testing.assert_array_equal(_bernoulli(b, p), a.binomial(1, p))
+    np.testing.assert_array_equal(_bernoulli(np, Draws(np, b), p), a.binomial(1, p))
     assert a.random() == b.random()
 
 
