@@ -181,13 +181,7 @@ class Reseller(mesa.Agent):
         lo, hi = int(g.indptr[self.person]), int(g.indptr[self.person + 1])
         if hi == lo:
             return
-        e = lo + int(rng.integers(hi - lo))
-        friend = int(g.indices[e])
-        back = int(g.rev[e])  # friend -> self
-        if m.ties.flags[e] & 2 or m.people.role[friend] != 0 or friend in m.pending_recruits:
-            return
-        if rng.random() < m.params.resellers.p_accept * float(m.ties.trust[back]):
-            m.pending_recruits[friend] = self
+        m.offer_recruitment(self, lo + int(rng.integers(hi - lo)), rng)
 
     # -- supply chain -----------------------------------------------------------
     def supplier(self) -> Any:

@@ -13,11 +13,17 @@ Moments, one binomial draw for each tie that carries posts that day, one
 read-modify-write of the annoyance of every seller tie), measured in the
 same process on the same arrays.
 
+On ``--backend cupy`` the clock is read after the GPU has finished
+(``sim.backend.synchronize``), peak memory is the host's, and the GPU's is
+reported as the bytes CuPy's memory pool holds at the end (its high-water
+mark: freed blocks stay in the pool).
+
 Usage::
 
     .venv/bin/python benchmarks/bench_scale.py              # 10k, 100k, 1M x 365 days
     .venv/bin/python benchmarks/bench_scale.py --quick      # 10k and 100k x 30 days
     .venv/bin/python benchmarks/bench_scale.py --sizes 100000 --days 365 --json out.json
+    .venv/bin/python benchmarks/bench_scale.py --backend cupy --sizes 1000000 10000000  # a GPU
 """
 
 from __future__ import annotations
@@ -48,23 +54,31 @@ def peak_rss_mb() -> float:
 
 
 def floor_seconds_per_day(model: object, repeats: int = 5) -> float:
-    """Time of the least work of one day at this size (see the module docstring)."""
+    """Time of the least work of one day at this size (see the module docstring).
+
+    On the model's own backend and device (waiting for a GPU to finish).
+    """
     import numpy as np
 
+    from sim.backend import Draws, synchronize, to_device
+
     m = model
-    rng = np.random.default_rng(0)
+    xp = m.xp
+    draws = Draws(xp, np.random.default_rng(0))
     t = m.sellers
-    ads = (t.ads_today + t.life_today + t.group_ads_today)[m.st_slot]
-    nz = np.flatnonzero(ads)
-    p = np.full(nz.size, 0.5)
+    ads = to_device(xp, t.ads_today + t.life_today + t.group_ads_today)[m.st_slot]
+    nz = xp.flatnonzero(ads)
+    p = xp.full(nz.shape[0], 0.5)
     ann = m.ties.seller_annoyance.copy()
     best = float("inf")
     for _ in range(repeats):
+        synchronize(xp)
         t0 = time.perf_counter()
-        opened = rng.random(m.graph.n, dtype=np.float32) < m.people.p_open
-        k = rng.binomial(ads[nz], p)
+        opened = draws.random(m.graph.n) < m.people.p_open
+        k = draws.binomial(ads[nz], p)
         ann *= np.float32(0.85)
-        ann[nz] += k.astype(np.float32)
+        ann[nz] += k.astype(xp.float32)
+        synchronize(xp)
         best = min(best, time.perf_counter() - t0)
     del opened
     return best
@@ -73,6 +87,7 @@ def floor_seconds_per_day(model: object, repeats: int = 5) -> float:
 def run_one(people: int, days: int, backend: str, seed: int) -> dict:
     """Build, set up and run one size in this process; return the measurements."""
     sys.path.insert(0, str(ROOT))
+    from sim.backend import device_info, synchronize
     from sim.graph import build_graph
     from sim.model import SocialCommerceModel
     from sim.rng import stream
@@ -87,8 +102,10 @@ def run_one(people: int, days: int, backend: str, seed: int) -> dict:
     t1 = time.perf_counter()
     graph_mb = peak_rss_mb()
     model = SocialCommerceModel(scn, graph=g)
+    synchronize(model.xp)
     c2, t2 = time.process_time(), time.perf_counter()
     model.run()
+    synchronize(model.xp)
     c3, t3 = time.process_time(), time.perf_counter()
     df = model.metrics()
     return {
@@ -98,6 +115,8 @@ def run_one(people: int, days: int, backend: str, seed: int) -> dict:
         "cpu_s_per_day": (c3 - c2) / days, "cpu_total_s": c3 - c0,
         "load_avg": [load0, os.getloadavg()[0]],
         "peak_mb": peak_rss_mb(), "graph_peak_mb": graph_mb,
+        "device": device_info(model.xp)["device"],
+        "device_pool_mb": device_info(model.xp)["pool_bytes"] / 2**20,
         "floor_s_per_day": floor_seconds_per_day(model),
         "resellers_end": int(df["resellers_active"].iloc[-1]),
         "purchases": float(df["purchases"].sum()), "blocks": float(df["blocks"].sum()),
@@ -111,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="numbers of people (default 10000 100000 1000000)")
     ap.add_argument("--days", type=int, default=None, help="days to simulate (default 365)")
     ap.add_argument("--quick", action="store_true", help="10k and 100k people, 30 days")
-    ap.add_argument("--backend", default="numpy", choices=("numpy", "cupy"))
+    ap.add_argument("--backend", default="numpy", choices=("numpy", "cupy", "strict"),
+                    help="array backend (cupy needs a CUDA GPU; strict is the CPU emulation)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, help="write all results to this JSON file")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -138,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         results.append(r)
+        if r["device_pool_mb"]:
+            print(f"{'':>10} on {r['device']}: GPU memory pool {r['device_pool_mb']:,.0f} MB")
         print(f"{n:>10,} {r['ties']:>12,} {r['graph_s']:>8.2f} {r['init_s']:>7.2f} "
               f"{r['s_per_day']:>8.4f} {r['run_s']:>8.2f} {r['total_s']:>8.2f} "
               f"{r['cpu_s_per_day']:>9.4f} {r['cpu_total_s']:>9.2f} "

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BACKENDS", "get_xp", "gpu_available", "is_host", "to_host", "to_device", "Draws",
-           "repeat", "add_at", "subtract_at", "multiply_at"]
+__all__ = ["BACKENDS", "get_xp", "gpu_available", "synchronize", "device_info", "is_host",
+           "to_host", "to_device", "Draws", "repeat", "add_at", "subtract_at", "multiply_at"]
 
 #: the backends a scenario may name
 BACKENDS = ("numpy", "cupy", "strict")
@@ -65,6 +65,22 @@ def gpu_available() -> bool:
         return cupy.cuda.runtime.getDeviceCount() > 0
     except Exception:  # noqa: BLE001 - no CuPy, no driver, no device: all mean no GPU
         return False
+
+
+def synchronize(xp: Any) -> None:
+    """Wait for the device's queued work (CuPy runs asynchronously); a no-op elsewhere."""
+    if getattr(xp, "__name__", "") == "cupy":  # pragma: no cover - GPU only
+        xp.cuda.runtime.deviceSynchronize()
+
+
+def device_info(xp: Any) -> dict[str, Any]:
+    """The device's name and the bytes its memory pool holds (CuPy), else the host's."""
+    if getattr(xp, "__name__", "") == "cupy":  # pragma: no cover - GPU only
+        props = xp.cuda.runtime.getDeviceProperties(xp.cuda.Device().id)
+        name = props["name"]
+        return {"device": name.decode() if isinstance(name, bytes) else str(name),
+                "pool_bytes": int(xp.get_default_memory_pool().total_bytes())}
+    return {"device": "host (CPU)", "pool_bytes": 0}
 
 
 def is_host(xp: Any) -> bool:

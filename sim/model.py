@@ -211,6 +211,8 @@ class SocialCommerceModel(mesa.Model):
         self.sellers = SellerTable()
         self.reseller_list: list[Reseller] = []
         self.pending_recruits: dict[int, Reseller] = {}
+        # offers of the day whose answer waits for the friends' trust (device backends)
+        self._offers: dict[int, tuple[Reseller, float, int]] = {}
         self.external_supply = 0
         self.st_tie = xp.zeros(0, xp.int64)
         # (intp: gathers with a native index type run twice as fast as with int32)
@@ -220,7 +222,11 @@ class SocialCommerceModel(mesa.Model):
         # day reads them without a gather from the n_ties-long flag array)
         self._st_flags = xp.zeros(0, xp.uint8)
         self._giant: GiantComponent | None = None
-        self._removed_host: np.ndarray | None = None  # REMOVED bits on the host (not NumPy)
+        # what the Python decisions of agents read, kept on the host (the arrays themselves
+        # on NumPy): who sells, and which ties are removed
+        self._role_host = self.people.role if is_host(xp) else to_host(self.people.role)
+        self._removed_host = (self.ties.flags if is_host(xp)
+                              else to_host(self.ties.flags & REMOVED))
         # viewers' action thresholds per seller tie, read when the tie starts carrying ads
         none = xp.zeros(0, xp.float32)
         self._st_thr = kernels.Thresholds(none, none, none, none)
@@ -311,6 +317,7 @@ class SocialCommerceModel(mesa.Model):
         agent = Reseller(self, person, strategy, upstream, level, category, price, cost, quality)
         self.reseller_list.append(agent)
         self.people.role[person] = ROLE_RESELLER
+        self._role_host[person] = ROLE_RESELLER  # (the same array on NumPy)
         agent.buy_stock(self.params.resellers.starter_stock)
         return agent
 
@@ -458,6 +465,46 @@ class SocialCommerceModel(mesa.Model):
                 agent.buy_stock(p.restock_amount)
             if pitch[i]:
                 agent.pitch(rng)
+        self._settle_offers()
+
+    def offer_recruitment(self, agent: Reseller, e: int, rng: np.random.Generator) -> None:
+        """``agent`` asks the friend at the end of its tie ``e`` to become a sub-agent (F4).
+
+        The friend considers it if the friendship is alive, the friend sells
+        nothing and has no offer pending; then accepts with probability
+        ``resellers.p_accept`` times the friend's trust in ``agent``. On NumPy
+        the answer is immediate. On a device, reading one trust at a time
+        would cost a round trip each, so the day's answers wait for one read
+        of all their trusts (:meth:`_settle_offers`, after the sellers'
+        turns, or at once when a second offer reaches the same friend): the
+        same draws, in the same order, with the same outcomes.
+        """
+        g = self.graph
+        friend = int(g.indices[e])
+        if friend in self._offers:
+            self._settle_offers()
+        if (self._removed_host[e] & REMOVED or self._role_host[friend] != 0
+                or friend in self.pending_recruits):
+            return
+        u = rng.random()
+        back = int(g.rev[e])  # friend -> agent
+        if is_host(self.xp):
+            if u < self.params.resellers.p_accept * float(self.ties.trust[back]):
+                self.pending_recruits[friend] = agent
+        else:
+            self._offers[friend] = (agent, u, back)
+
+    def _settle_offers(self) -> None:
+        """Answer the offers waiting for the friends' trust (see :meth:`offer_recruitment`)."""
+        if not self._offers:
+            return
+        offers, self._offers = self._offers, {}
+        backs = np.fromiter((b for _, _, b in offers.values()), np.int64, len(offers))
+        trust = to_host(self.ties.trust[to_device(self.xp, backs)])
+        p_accept = self.params.resellers.p_accept
+        for (friend, (agent, u, _)), tr in zip(offers.items(), trust.tolist(), strict=True):
+            if u < p_accept * tr:
+                self.pending_recruits[friend] = agent
 
     def _reseller_strategies(self) -> tuple[list[PostingStrategy], np.ndarray]:
         """The distinct strategies of the resellers, and each reseller's index into them."""
@@ -654,6 +701,8 @@ class SocialCommerceModel(mesa.Model):
                 self._st_flags[xp.searchsorted(self.st_tie, st_ties)] |= bits
         ties.flags[e] |= REMOVED | BLOCKER
         ties.flags[r] |= REMOVED
+        if not is_host(xp):  # (on NumPy the host's view is the flags themselves)
+            self._removed_host[to_host(xp.concatenate([e, r]))] = REMOVED
         n_ended = int(e.shape[0])
         self.alive_ties -= 2 * n_ended
         self._removed_log.extend((e, r))
@@ -961,8 +1010,9 @@ class SocialCommerceModel(mesa.Model):
         cols["fixed_costs"][:n] += cost
         # recruits join with starter stock bought from their upstream (F4)
         new_slots = []
+        self._settle_offers()  # (offers made outside the sellers' turns)
         for person, up in sorted(self.pending_recruits.items()):
-            if self.people.role[person] != 0 or not up.active:
+            if self._role_host[person] != 0 or not up.active:
                 continue
             ct = up.model.sellers.cols
             agent = self._add_reseller(
@@ -1023,22 +1073,15 @@ class SocialCommerceModel(mesa.Model):
 
         One traversal at the start; then a spanning tree of the giant
         component is repaired around the ties removed since the last call.
-        It runs on the host: on another backend it reads a host copy of the
-        REMOVED bits, updated from the ties removed since the last call.
+        It runs on the host, on the host's view of the REMOVED bits (on
+        NumPy, the flags themselves).
         """
         g = self.graph
         log, self._removed_log = self._removed_log, []
         removed = (np.concatenate([to_host(x) for x in log]) if log
                    else np.zeros(0, np.int64))
-        if is_host(self.xp):
-            flags = self.ties.flags
-        else:
-            if self._removed_host is None:
-                self._removed_host = to_host(self.ties.flags & REMOVED)
-            self._removed_host[removed] = REMOVED
-            flags = self._removed_host
         if self._giant is None:
-            self._giant = GiantComponent(g.indptr, g.indices, flags, REMOVED)
+            self._giant = GiantComponent(g.indptr, g.indices, self._removed_host, REMOVED)
             return self._giant.share
         return self._giant.update(removed)
 

@@ -155,3 +155,50 @@ def test_cupy_agrees_with_numpy_over_seeds(column: str) -> None:  # pragma: no c
     msg = f"{column}: numpy {a.mean():.1f}, cupy {b.mean():.1f}, se {se:.1f}"
     assert abs(a.mean() - b.mean()) <= 4 * se, msg
     assert abs(a.mean() - b.mean()) <= 0.10 * a.mean()
+
+
+def _reads_per_day(n_people: int, monkeypatch: pytest.MonkeyPatch) -> float:
+    """Device-to-host reads a day (days 5-14) on the strict backend.
+
+    Every read is a synchronisation on a GPU (tens of microseconds), so their
+    number must not grow with the population. The strict ``Draws`` draw on
+    the host and copy back (CuPy draws on the device): those are not counted.
+    """
+    import traceback
+
+    count = [0]
+
+    def counted(name: str) -> None:
+        orig = getattr(DeviceArray, name)
+
+        def read(self: DeviceArray, *args: object, **kw: object) -> object:
+            caller = traceback.extract_stack(limit=2)[0].filename
+            count[0] += not caller.endswith(("sim/backend.py", "sim\\backend.py"))
+            return orig(self, *args, **kw)
+
+        monkeypatch.setattr(DeviceArray, name, read)
+
+    m = SocialCommerceModel(overrides={"graph.n_people": n_people, "graph.mean_degree": 30,
+                                       "run.days": 15, "run.backend": "strict"})
+    m.run(5)
+    for name in ("get", "__float__", "__int__", "__bool__", "__index__"):
+        counted(name)
+    attr = DeviceArray.__getattr__
+
+    def getattr_(self: DeviceArray, name: str) -> object:  # tolist() and item() read too
+        count[0] += name in ("tolist", "item")
+        return attr(self, name)
+
+    monkeypatch.setattr(DeviceArray, "__getattr__", getattr_)
+    m.run(10)
+    monkeypatch.undo()
+    return count[0] / 10
+
+
+def test_device_reads_a_day_do_not_grow_with_the_population(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten times the people (and resellers, and pitches): about as many round trips a day."""
+    small = _reads_per_day(3_000, monkeypatch)
+    big = _reads_per_day(30_000, monkeypatch)
+    assert small > 20  # the counter sees the day's metrics
+    assert big <= 1.3 * small + 10 and big < 150, (small, big)
