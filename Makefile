@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for c in python3.13 python3.12 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -r) /root/.pyenv/versions/3.12.1/bin/python python3; do \
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$c; break; fi; done)
 
-.PHONY: demo test venv browser lint bench clean
+.PHONY: demo test venv browser lint bench gpu-check clean
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "error: no Python >= 3.12 found; set PYTHON=/path/to/python3.12" >&2; exit 2; fi
@@ -46,6 +46,16 @@ lint: venv
 
 bench: venv
 	$(PY) benchmarks/bench_scale.py
+
+# On a machine with an NVIDIA GPU: install CuPy, run the backend tests (the GPU ones
+# compare CuPy with NumPy over seeds) and time 1M and 10M people x 365 days on the GPU.
+gpu-check: venv
+	$(PY) -m pip install -q -e '.[dev,gpu]'
+	$(PY) -c 'from sim.backend import gpu_available as g; import sys; sys.exit(not g())' \
+		|| { echo "error: CuPy sees no CUDA GPU here" >&2; exit 2; }
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_backends.py
+	$(PY) benchmarks/bench_scale.py --backend cupy --sizes 1000000 10000000 \
+		--json benchmarks/results/scale_gpu.json
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
