@@ -16,7 +16,10 @@ same process on the same arrays.
 On ``--backend cupy`` the clock is read after the GPU has finished
 (``sim.backend.synchronize``), peak memory is the host's, and the GPU's is
 reported as the bytes CuPy's memory pool holds at the end (its high-water
-mark: freed blocks stay in the pool).
+mark: freed blocks stay in the pool). On ``--backend strict`` (the CPU
+emulation of a GPU's arrays) it also prints the device-to-host reads and the
+device operations a day: what a GPU pays a synchronisation or a kernel
+launch for.
 
 Usage::
 
@@ -103,8 +106,15 @@ def run_one(people: int, days: int, backend: str, seed: int) -> dict:
     graph_mb = peak_rss_mb()
     model = SocialCommerceModel(scn, graph=g)
     synchronize(model.xp)
+    counts = None
     c2, t2 = time.process_time(), time.perf_counter()
-    model.run()
+    if backend == "strict":  # the emulation counts what a GPU would pay for per day
+        from sim.strict_xp import counting
+
+        with counting() as counts:
+            model.run()
+    else:
+        model.run()
     synchronize(model.xp)
     c3, t3 = time.process_time(), time.perf_counter()
     df = model.metrics()
@@ -117,6 +127,8 @@ def run_one(people: int, days: int, backend: str, seed: int) -> dict:
         "peak_mb": peak_rss_mb(), "graph_peak_mb": graph_mb,
         "device": device_info(model.xp)["device"],
         "device_pool_mb": device_info(model.xp)["pool_bytes"] / 2**20,
+        "device_reads_per_day": counts.reads / days if counts else None,
+        "device_ops_per_day": counts.ops / days if counts else None,
         "floor_s_per_day": floor_seconds_per_day(model),
         "resellers_end": int(df["resellers_active"].iloc[-1]),
         "purchases": float(df["purchases"].sum()), "blocks": float(df["blocks"].sum()),
@@ -158,13 +170,16 @@ def main(argv: list[str] | None = None) -> int:
             continue
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         results.append(r)
-        if r["device_pool_mb"]:
-            print(f"{'':>10} on {r['device']}: GPU memory pool {r['device_pool_mb']:,.0f} MB")
         print(f"{n:>10,} {r['ties']:>12,} {r['graph_s']:>8.2f} {r['init_s']:>7.2f} "
               f"{r['s_per_day']:>8.4f} {r['run_s']:>8.2f} {r['total_s']:>8.2f} "
               f"{r['cpu_s_per_day']:>9.4f} {r['cpu_total_s']:>9.2f} "
               f"{r['peak_mb']:>8.0f} {r['s_per_day'] / r['floor_s_per_day']:>8.1f} "
               f"{r['load_avg'][0]:>4.1f}-{r['load_avg'][1]:<4.1f}", flush=True)
+        if r["device_reads_per_day"] is not None:
+            print(f"{'':>10} device path: {r['device_reads_per_day']:.0f} reads (synchronisations)"
+                  f" and {r['device_ops_per_day']:.0f} operations a day")
+        if r["device_pool_mb"]:
+            print(f"{'':>10} on {r['device']}: GPU memory pool {r['device_pool_mb']:,.0f} MB")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -159,34 +159,27 @@ class Draws:
 
     def __init__(self, xp: ModuleType, rng: np.random.Generator) -> None:
         self.xp = xp
-        self._wrap = None
+        self._device = False
         if xp is np:
-            self._g = rng
+            self._g: Any = rng
         elif getattr(xp, "__name__", "") == "strict":
-            self._g = rng
-            self._wrap = xp.asarray
+            from sim.strict_xp import StrictDraws
+
+            self._g = StrictDraws(rng)  # the host stream's numbers, as device arrays
         else:  # pragma: no cover - GPU only
             self._g = xp.random.RandomState(int(rng.integers(2**62)))
-
-    def _host_args(self, *args: Any) -> list[Any]:
-        return [to_host(a) if hasattr(a, "get") else a for a in args]
+            self._device = True
 
     def random(self, n: int, dtype: Any = np.float32) -> Any:
         """Uniform [0, 1) floats (float32 unless ``dtype`` says otherwise)."""
-        if self._wrap is not None:
-            return self._wrap(self._g.random(int(n), dtype=dtype))
-        if self.xp is np:
-            return self._g.random(n, dtype=dtype)
-        return self._g.random_sample(int(n), dtype=dtype)  # pragma: no cover
+        if self._device:  # pragma: no cover - GPU only
+            return self._g.random_sample(int(n), dtype=dtype)
+        return self._g.random(n, dtype=dtype)
 
     def binomial(self, n: Any, p: Any) -> Any:
         """Binomial counts, elementwise."""
-        if self._wrap is not None:
-            return self._wrap(self._g.binomial(*self._host_args(n, p)))
         return self._g.binomial(n, p)
 
     def poisson(self, lam: Any, size: Any = None) -> Any:
         """Poisson counts, elementwise."""
-        if self._wrap is not None:
-            return self._wrap(np.asarray(self._g.poisson(*self._host_args(lam), size)))
         return self._g.poisson(lam, size)

@@ -23,12 +23,60 @@ TypeError: host array mixed with a device array in numpy.add; move it with xp.as
 from __future__ import annotations
 
 import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
-__all__ = ["DeviceArray", "StrictDraws", "xp"]
+__all__ = ["DeviceArray", "StrictDraws", "xp", "Counts", "counting"]
+
+
+@dataclass
+class Counts:
+    """What device code did while :func:`counting` was on."""
+
+    reads: int = 0  #: device-to-host reads (``float``, ``int``, ``bool``, ``get``, ...)
+    ops: int = 0  #: device operations (functions, ufuncs, indexing; a kernel launch or so each)
+
+
+_COUNTS: Counts | None = None
+
+
+@contextmanager
+def counting() -> Iterator[Counts]:
+    """Count device-to-host reads and device operations while the block runs.
+
+    On a GPU each read synchronises (tens of microseconds) and each
+    operation launches a kernel or more (several microseconds), so these
+    counts are the fixed cost of device code, measured on the CPU. Draws of
+    :class:`StrictDraws` are not counted (CuPy draws on the device).
+
+    Examples
+    --------
+    >>> with counting() as c:
+    ...     _ = float((xp.arange(3) * 2).sum())
+    >>> c.reads, c.ops  # arange, multiply, sum; one float()
+    (1, 3)
+    """
+    global _COUNTS
+    outer, _COUNTS = _COUNTS, Counts()
+    try:
+        yield _COUNTS
+    finally:
+        _COUNTS = outer
+
+
+def _read() -> None:
+    if _COUNTS is not None:
+        _COUNTS.reads += 1
+
+
+def _op() -> None:
+    if _COUNTS is not None:
+        _COUNTS.ops += 1
 
 _TRANSFERS = frozenset({"asarray", "array", "asanyarray", "ascontiguousarray"})
 
@@ -80,6 +128,7 @@ def _wrap(r: Any) -> Any:
 
 def _call(f: Any, where: str, args: tuple, kw: dict) -> Any:
     """Call ``f`` on unwrapped arguments; return ``out=`` itself when it was a device array."""
+    _op()
     r = f(*_dev(args, where), **{k: _dev(v, where) for k, v in kw.items()})
     out = kw.get("out")
     if type(out) is DeviceArray:
@@ -89,6 +138,7 @@ def _call(f: Any, where: str, args: tuple, kw: dict) -> Any:
 
 def _ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kw: dict) -> Any:
     """Apply ``ufunc.method`` to device arrays, keeping ``out=`` arrays in place."""
+    _op()
     where = f"numpy.{ufunc.__name__}"
     out = kw.get("out")
     if out is not None and type(out) is not tuple:
@@ -138,18 +188,23 @@ class DeviceArray(NDArrayOperatorsMixin):
 
     def get(self) -> np.ndarray:
         """Return a host copy (``cupy.ndarray.get``)."""
+        _read()
         return self._a.copy()
 
     def __getitem__(self, idx: Any) -> DeviceArray:
+        _op()
         r = self._a[_dev(idx, "indexing")]
         return DeviceArray(r if type(r) is np.ndarray else np.asarray(r))
 
     def __setitem__(self, idx: Any, value: Any) -> None:
+        _op()
         self._a[_dev(idx, "indexing")] = _dev(value, "item assignment")
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):  # never leak __array_interface__, __dlpack__, ...
             raise AttributeError(f"'DeviceArray' object has no attribute {name!r}")
+        if name in ("tolist", "item"):
+            _read()
         v = getattr(self._a, name)
         if callable(v):
             def method(*args: Any, **kw: Any) -> Any:
@@ -181,18 +236,23 @@ class DeviceArray(NDArrayOperatorsMixin):
         return DeviceArray(self._a.copy())
 
     def __float__(self) -> float:
+        _read()
         return float(self._a)
 
     def __int__(self) -> int:
+        _read()
         return int(self._a)
 
     def __complex__(self) -> complex:
+        _read()
         return complex(self._a)
 
     def __bool__(self) -> bool:
+        _read()
         return bool(self._a)
 
     def __index__(self) -> int:
+        _read()
         return self._a.__index__()
 
     def __len__(self) -> int:

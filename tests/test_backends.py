@@ -28,7 +28,7 @@ from sim import backend
 from sim.backend import Draws, add_at, get_xp, multiply_at, repeat, subtract_at, to_host
 from sim.model import SocialCommerceModel
 from sim.platform import ModerationPolicy
-from sim.strict_xp import DeviceArray
+from sim.strict_xp import Counts, DeviceArray, counting
 
 xs = get_xp("strict")
 SCENARIOS = Path(__file__).resolve().parent.parent / "experiments" / "scenarios"
@@ -157,48 +157,24 @@ def test_cupy_agrees_with_numpy_over_seeds(column: str) -> None:  # pragma: no c
     assert abs(a.mean() - b.mean()) <= 0.10 * a.mean()
 
 
-def _reads_per_day(n_people: int, monkeypatch: pytest.MonkeyPatch) -> float:
-    """Device-to-host reads a day (days 5-14) on the strict backend.
+def _per_day(n_people: int) -> Counts:
+    """Device-to-host reads and device operations a day (days 5-14) on the strict backend.
 
-    Every read is a synchronisation on a GPU (tens of microseconds), so their
-    number must not grow with the population. The strict ``Draws`` draw on
-    the host and copy back (CuPy draws on the device): those are not counted.
+    Every read is a synchronisation on a GPU (tens of microseconds) and every
+    operation a kernel launch or so (microseconds), so neither may grow with
+    the population.
     """
-    import traceback
-
-    count = [0]
-
-    def counted(name: str) -> None:
-        orig = getattr(DeviceArray, name)
-
-        def read(self: DeviceArray, *args: object, **kw: object) -> object:
-            caller = traceback.extract_stack(limit=2)[0].filename
-            count[0] += not caller.endswith(("sim/backend.py", "sim\\backend.py"))
-            return orig(self, *args, **kw)
-
-        monkeypatch.setattr(DeviceArray, name, read)
-
     m = SocialCommerceModel(overrides={"graph.n_people": n_people, "graph.mean_degree": 30,
                                        "run.days": 15, "run.backend": "strict"})
     m.run(5)
-    for name in ("get", "__float__", "__int__", "__bool__", "__index__"):
-        counted(name)
-    attr = DeviceArray.__getattr__
-
-    def getattr_(self: DeviceArray, name: str) -> object:  # tolist() and item() read too
-        count[0] += name in ("tolist", "item")
-        return attr(self, name)
-
-    monkeypatch.setattr(DeviceArray, "__getattr__", getattr_)
-    m.run(10)
-    monkeypatch.undo()
-    return count[0] / 10
+    with counting() as c:
+        m.run(10)
+    return Counts(reads=c.reads // 10, ops=c.ops // 10)
 
 
-def test_device_reads_a_day_do_not_grow_with_the_population(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ten times the people (and resellers, and pitches): about as many round trips a day."""
-    small = _reads_per_day(3_000, monkeypatch)
-    big = _reads_per_day(30_000, monkeypatch)
-    assert small > 20  # the counter sees the day's metrics
-    assert big <= 1.3 * small + 10 and big < 150, (small, big)
+def test_device_round_trips_a_day_do_not_grow_with_the_population() -> None:
+    """Ten times the people (and resellers, and pitches): about as many reads and operations."""
+    small, big = _per_day(3_000), _per_day(30_000)
+    assert small.reads > 20 and small.ops > 200  # the counters see the day
+    assert big.reads <= 1.3 * small.reads + 10 and big.reads < 150, (small, big)
+    assert big.ops <= 1.5 * small.ops and big.ops < 2_000, (small, big)
