@@ -422,8 +422,9 @@ class SocialCommerceModel(mesa.Model):
         then, in random order (Mesa's ``self.random``), the agents with
         something to decide act in Python: a custom strategy runs the agent's
         whole :meth:`Reseller.step`; a seller low on stock, or with
-        sub-agents who may drain its stock, restocks when low; a seller
-        drawn to pitch today pitches. Each draw has the distribution it has in
+        sub-agents who may drain its stock, restocks when low. Last, the
+        sellers drawn to pitch today pitch, all at once
+        (:meth:`_bulk_pitches`). Each draw has the distribution it has in
         ``shuffle_do("step")``; only the order of draws in the stream differs.
         """
         agents = self.reseller_list
@@ -453,19 +454,54 @@ class SocialCommerceModel(mesa.Model):
         restock = p.restock_amount > 0
         may_restock = restock & ((t["inventory"][:n] < p.restock_below)
                                  | (t["recruits"][:n] > 0))
-        todo = np.flatnonzero((active & ~bulk) | pitch | (bulk & may_restock)).tolist()
+        todo = np.flatnonzero((active & ~bulk) | (bulk & may_restock)).tolist()
         self.random.shuffle(todo)
         inventory = t["inventory"]
         for i in todo:
             agent = agents[i]
             if not bulk[i]:
                 agent.step()
-                continue
-            if restock and inventory[i] < p.restock_below:
+            elif inventory[i] < p.restock_below:
                 agent.buy_stock(p.restock_amount)
-            if pitch[i]:
-                agent.pitch(rng)
         self._settle_offers()
+        self._bulk_pitches(np.flatnonzero(pitch), rng)
+
+    def _bulk_pitches(self, slots: np.ndarray, rng: np.random.Generator) -> None:
+        """Sellers ``slots`` each pitch one random friend (F4), in one pass.
+
+        What :meth:`Reseller.pitch` and :meth:`offer_recruitment` do one at a
+        time, with the same law: each seller picks a friend uniformly; the
+        friend considers it if the friendship is alive, the friend sells
+        nothing and has no offer pending, and accepts with probability
+        ``resellers.p_accept`` times the friend's trust in the seller. A
+        friend pitched by several sellers joins the first who is accepted,
+        in a random order of the sellers (as in the one-at-a-time loop, where
+        a later offer finds the friend taken). One read of the trusts.
+        """
+        if slots.size == 0:
+            return
+        g = self.graph
+        slots = slots[rng.permutation(slots.size)]  # the order offers are made in
+        person = self.sellers.cols["person"][slots]
+        lo = g.indptr[person]
+        deg = g.indptr[person + 1] - lo
+        has = deg > 0
+        slots, lo, deg = slots[has], lo[has], deg[has]
+        e = lo + (rng.random(slots.size) * deg).astype(np.int64)  # a uniform friend each
+        u = rng.random(slots.size)
+        friend = g.indices[e].astype(np.int64)
+        ok = ((self._removed_host[e] & REMOVED) == 0) & (self._role_host[friend] == 0)
+        if self.pending_recruits:
+            ok &= ~np.isin(friend, np.fromiter(self.pending_recruits, np.int64))
+        k = np.flatnonzero(ok)
+        if k.size == 0:
+            return
+        trust = to_host(self.ties.trust[to_device(self.xp, g.rev[e[k]].astype(np.int64))])
+        k = k[u[k] < self.params.resellers.p_accept * trust.astype(np.float64)]
+        first = np.unique(friend[k], return_index=True)[1]  # the first accepted offer
+        agents = self.reseller_list
+        for f, s in zip(friend[k[first]].tolist(), slots[k[first]].tolist(), strict=True):
+            self.pending_recruits[f] = agents[s]
 
     def offer_recruitment(self, agent: Reseller, e: int, rng: np.random.Generator) -> None:
         """``agent`` asks the friend at the end of its tie ``e`` to become a sub-agent (F4).
