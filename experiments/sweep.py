@@ -33,6 +33,7 @@ import os
 import socket
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -318,7 +319,14 @@ def _prepare(spec: SweepSpec, out: Path, runs: list[Run], will_run: bool = True)
     revisions = [git_revision()] if will_run else []
     if path.is_file():
         old = json.loads(path.read_text(encoding="utf-8"))
-        revisions = list(dict.fromkeys(old.get("revisions", []) + revisions))
+        earlier = old.get("revisions", [])
+        if will_run and earlier and revisions[0] not in earlier:
+            warnings.warn(
+                f"{str(out)!r} holds runs made by code revision(s) {', '.join(earlier)}; this "
+                f"is {revisions[0]}: the finished runs are kept and new ones added, so the "
+                "results will mix code revisions (sweep.json lists them all). Use another "
+                "--out folder to start afresh.", stacklevel=3)
+        revisions = list(dict.fromkeys(earlier + revisions))
         if old.get("digest") != digest:
             raise ScenarioError(
                 f"{str(out)!r} holds a sweep of a different base scenario "

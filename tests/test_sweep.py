@@ -265,3 +265,18 @@ def test_other_base_scenario_in_same_folder_is_refused(tmp_path):
         run_sweep(parse_spec(other), tmp_path, inline=True, progress=False)
     manifest = json.loads((tmp_path / "sweep.json").read_text())
     assert manifest["replicates"] == 1
+
+
+def test_resuming_with_other_code_warns_and_records_both_revisions(tmp_path, monkeypatch):
+    """Finished runs are kept, but a user is told the results will mix code revisions."""
+    import sim.runner
+
+    spec = parse_spec(tiny({"platform.posting_cap": [0, 3]}, replicates=1))
+    run_sweep(spec, tmp_path, inline=True, progress=False)
+    first = json.loads((tmp_path / "sweep.json").read_text())["revisions"]
+    next(iter(sorted((tmp_path / "done").iterdir()))).unlink()  # one run to redo
+    monkeypatch.setattr(sim.runner, "git_revision", lambda: "0" * 40)
+    with pytest.warns(UserWarning, match="mix code revisions"):
+        res = run_sweep(spec, tmp_path, inline=True, progress=False)
+    assert res.finished == 1
+    assert json.loads((tmp_path / "sweep.json").read_text())["revisions"] == first + ["0" * 40]
