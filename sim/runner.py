@@ -88,13 +88,24 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def git_revision() -> str:
-    """The code's git revision (with ``-dirty`` when there are local changes), or ``unknown``."""
-    root = Path(__file__).resolve().parent.parent
+#: changes here do not change what a run computes, so they do not make a revision dirty
+#: (``scsim experiment all`` writes its reports into docs/ while it runs)
+DOC_PATHS = (":(exclude)docs", ":(exclude)*.md")
+
+
+def git_revision(root: Path | None = None) -> str:
+    """The code's git revision, or ``unknown``.
+
+    ``-dirty`` is appended when tracked files other than documentation
+    (:data:`DOC_PATHS`) differ from that revision. ``root`` is the checkout
+    (default: the one this package is in).
+    """
+    root = Path(__file__).resolve().parent.parent if root is None else Path(root)
     try:
         rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                              text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                ".", *DOC_PATHS],
                                cwd=root, capture_output=True, text=True, timeout=10).stdout
         return rev + ("-dirty" if dirty.strip() else "")
     except (OSError, subprocess.SubprocessError):

@@ -90,6 +90,36 @@ def test_metadata_fields(small: Path, tmp_path: Path, capsys: pytest.CaptureFixt
     assert load_scenario(out_dir / "config.toml").run.seed == 42
 
 
+def test_revision_is_dirty_for_code_changes_not_for_docs(tmp_path: Path) -> None:
+    """Reports written into docs/ while experiments run must not mark the code dirty."""
+    import shutil
+    import subprocess
+
+    from sim.runner import git_revision
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                       cwd=tmp_path, check=True, capture_output=True)
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "model.py").write_text("x = 1\n")
+    (tmp_path / "docs" / "S1.md").write_text("report\n")
+    (tmp_path / "README.md").write_text("readme\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "first")
+    clean = git_revision(tmp_path)
+    assert len(clean) == 40
+    (tmp_path / "docs" / "S1.md").write_text("a new report\n")
+    (tmp_path / "README.md").write_text("more\n")
+    assert git_revision(tmp_path) == clean
+    (tmp_path / "model.py").write_text("x = 2\n")
+    assert git_revision(tmp_path) == clean + "-dirty"
+
+
 def test_seed_days_people_flags(small: Path, tmp_path: Path,
                                 capsys: pytest.CaptureFixture) -> None:
     out_dir = tmp_path / "flags"
