@@ -174,14 +174,14 @@ class Reseller(mesa.Agent):
         if t["level"][s] < p.max_level and rng.random() < p.p_pitch:
             self.pitch(rng)
 
-    def pitch(self, rng: np.random.Generator) -> None:
-        """Pitch "become my agent" to one random friend (F4)."""
-        m = self.model
-        g = m.graph
-        lo, hi = int(g.indptr[self.person]), int(g.indptr[self.person + 1])
-        if hi == lo:
-            return
-        m.offer_recruitment(self, lo + int(rng.integers(hi - lo)), rng)
+    def pitch(self, rng: np.random.Generator | None = None) -> None:
+        """Pitch "become my agent" to one random friend (F4).
+
+        The pitch is made with the day's other pitches, in one pass, at the
+        end of the sellers' turns (``SocialCommerceModel._bulk_pitches``);
+        ``rng`` is accepted for strategies that pass one and not used.
+        """
+        self.model._pitch_queue.append(self.slot)
 
     # -- supply chain -----------------------------------------------------------
     def supplier(self) -> Any:

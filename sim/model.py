@@ -211,8 +211,8 @@ class SocialCommerceModel(mesa.Model):
         self.sellers = SellerTable()
         self.reseller_list: list[Reseller] = []
         self.pending_recruits: dict[int, Reseller] = {}
-        # offers of the day whose answer waits for the friends' trust (device backends)
-        self._offers: dict[int, tuple[Reseller, float, int]] = {}
+        # sellers who pitch today outside the bulk plan (custom strategies: Reseller.pitch)
+        self._pitch_queue: list[int] = []
         self.external_supply = 0
         self.st_tie = xp.zeros(0, xp.int64)
         # (intp: gathers with a native index type run twice as fast as with int32)
@@ -463,20 +463,20 @@ class SocialCommerceModel(mesa.Model):
                 agent.step()
             elif inventory[i] < p.restock_below:
                 agent.buy_stock(p.restock_amount)
-        self._settle_offers()
-        self._bulk_pitches(np.flatnonzero(pitch), rng)
+        queued, self._pitch_queue = self._pitch_queue, []
+        self._bulk_pitches(np.concatenate([np.flatnonzero(pitch), np.asarray(queued, np.int64)]),
+                           rng)
 
     def _bulk_pitches(self, slots: np.ndarray, rng: np.random.Generator) -> None:
         """Sellers ``slots`` each pitch one random friend (F4), in one pass.
 
-        What :meth:`Reseller.pitch` and :meth:`offer_recruitment` do one at a
-        time, with the same law: each seller picks a friend uniformly; the
-        friend considers it if the friendship is alive, the friend sells
-        nothing and has no offer pending, and accepts with probability
-        ``resellers.p_accept`` times the friend's trust in the seller. A
-        friend pitched by several sellers joins the first who is accepted,
-        in a random order of the sellers (as in the one-at-a-time loop, where
-        a later offer finds the friend taken). One read of the trusts.
+        Each seller picks a friend uniformly; the friend considers it if the
+        friendship is alive, the friend sells nothing and has no offer
+        pending, and accepts with probability ``resellers.p_accept`` times the
+        friend's trust in the seller. A friend pitched by several sellers
+        joins the first who is accepted, in a random order of the sellers (as
+        in a one-at-a-time loop, where a later offer finds the friend taken).
+        One read of the trusts, so no round trip per seller on a device.
         """
         if slots.size == 0:
             return
@@ -502,45 +502,6 @@ class SocialCommerceModel(mesa.Model):
         agents = self.reseller_list
         for f, s in zip(friend[k[first]].tolist(), slots[k[first]].tolist(), strict=True):
             self.pending_recruits[f] = agents[s]
-
-    def offer_recruitment(self, agent: Reseller, e: int, rng: np.random.Generator) -> None:
-        """``agent`` asks the friend at the end of its tie ``e`` to become a sub-agent (F4).
-
-        The friend considers it if the friendship is alive, the friend sells
-        nothing and has no offer pending; then accepts with probability
-        ``resellers.p_accept`` times the friend's trust in ``agent``. On NumPy
-        the answer is immediate. On a device, reading one trust at a time
-        would cost a round trip each, so the day's answers wait for one read
-        of all their trusts (:meth:`_settle_offers`, after the sellers'
-        turns, or at once when a second offer reaches the same friend): the
-        same draws, in the same order, with the same outcomes.
-        """
-        g = self.graph
-        friend = int(g.indices[e])
-        if friend in self._offers:
-            self._settle_offers()
-        if (self._removed_host[e] & REMOVED or self._role_host[friend] != 0
-                or friend in self.pending_recruits):
-            return
-        u = rng.random()
-        back = int(g.rev[e])  # friend -> agent
-        if is_host(self.xp):
-            if u < self.params.resellers.p_accept * float(self.ties.trust[back]):
-                self.pending_recruits[friend] = agent
-        else:
-            self._offers[friend] = (agent, u, back)
-
-    def _settle_offers(self) -> None:
-        """Answer the offers waiting for the friends' trust (see :meth:`offer_recruitment`)."""
-        if not self._offers:
-            return
-        offers, self._offers = self._offers, {}
-        backs = np.fromiter((b for _, _, b in offers.values()), np.int64, len(offers))
-        trust = to_host(self.ties.trust[to_device(self.xp, backs)])
-        p_accept = self.params.resellers.p_accept
-        for (friend, (agent, u, _)), tr in zip(offers.items(), trust.tolist(), strict=True):
-            if u < p_accept * tr:
-                self.pending_recruits[friend] = agent
 
     def _reseller_strategies(self) -> tuple[list[PostingStrategy], np.ndarray]:
         """The distinct strategies of the resellers, and each reseller's index into them."""
@@ -1046,7 +1007,9 @@ class SocialCommerceModel(mesa.Model):
         cols["fixed_costs"][:n] += cost
         # recruits join with starter stock bought from their upstream (F4)
         new_slots = []
-        self._settle_offers()  # (offers made outside the sellers' turns)
+        if self._pitch_queue:  # (pitches made outside the sellers' turns)
+            queued, self._pitch_queue = self._pitch_queue, []
+            self._bulk_pitches(np.asarray(queued, np.int64), self.rngs["sellers"])
         for person, up in sorted(self.pending_recruits.items()):
             if self._role_host[person] != 0 or not up.active:
                 continue

@@ -505,7 +505,9 @@ def test_protocol_only_strategy_and_bad_plans() -> None:
         def plan(self, seller: Any, rng: np.random.Generator) -> Plan:
             return Plan(2, 1)
 
-    over = {"graph.n_people": 300, "graph.mean_degree": 10, "resellers.initial_share": 0.05}
+    # (no pitches, so the 15 initial resellers stay 15)
+    over = {"graph.n_people": 300, "graph.mean_degree": 10, "resellers.initial_share": 0.05,
+            "resellers.p_pitch": 0.0}
     m = SocialCommerceModel(seed=1, overrides=over, strategies={"duck": Duck()},
                             strategy_shares={"duck": 1.0}).run(3)
     assert m.metrics()["ads_posted"].tolist() == [30, 30, 30]  # 15 resellers x 2
