@@ -1,14 +1,14 @@
-"""The actors: the population (arrays), resellers and merchants (Mesa agents).
+"""The sellers who decide: resellers and merchants (Mesa agents), and their strategies.
 
-- :mod:`agents.population`  ordinary people as named arrays; :class:`UserView`
 - :mod:`agents.strategies`  posting strategies and their protocol
-- :mod:`agents.resellers`   :class:`Reseller` (mesa.Agent) and the seller table
+- :mod:`agents.resellers`   :class:`Reseller` (mesa.Agent), a row of the seller table
 - :mod:`agents.merchants`   :class:`Merchant` (mesa.Agent) with a public account
+
+The people and ties are arrays in :mod:`sim.state`; agents never write them.
 """
 
 from agents.merchants import Merchant
-from agents.population import Population, UserView
-from agents.resellers import Reseller, SellerTable
+from agents.resellers import Reseller
 from agents.strategies import (
     CuratedSeller,
     FeedFlooder,
@@ -18,5 +18,5 @@ from agents.strategies import (
     Strategy,
 )
 
-__all__ = ["Population", "UserView", "Plan", "PostingStrategy", "Strategy", "FeedFlooder",
-           "LifestyleMixer", "CuratedSeller", "Reseller", "SellerTable", "Merchant"]
+__all__ = ["Plan", "PostingStrategy", "Strategy", "FeedFlooder", "LifestyleMixer",
+           "CuratedSeller", "Reseller", "Merchant"]

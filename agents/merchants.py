@@ -42,6 +42,8 @@ class Merchant(mesa.Agent):
         Still following.
     f_trust, f_annoyance : ndarray of float32
         Each follower's trust in, and annoyance with, the merchant.
+
+    The follower arrays are the merchant's own; :mod:`sim.rules.pushes` steps them.
     """
 
     def __init__(self, model: SocialCommerceModel, index: int, categories: np.ndarray,
@@ -62,7 +64,10 @@ class Merchant(mesa.Agent):
         self.units_wholesaled = 0
         self.orders = 0
         self.unfollows = 0
+        self.counterfeits_sold = 0
         self.pushes_sent = 0
+        #: pushes sent before this 30-day month began (F2: service accounts, 4 a month)
+        self.month_start_pushes = 0
         self.pushes_today = 0
         xp = self.xp = model.xp  # follower arrays live with the people's (sim.backend)
         self._categories_dev = xp.asarray(self.categories)
@@ -110,6 +115,8 @@ class Merchant(mesa.Agent):
         m = self.model
         p = m.params.merchants
         rng = m.rngs["merchants"]
+        if m.day % 30 == 0:
+            self.month_start_pushes = self.pushes_sent
         self.pushes_today = self.planned_pushes()
         for rate, trust, cost in ((p.paid_followers_per_day, p.trust_start,
                                    p.cost_per_paid_follower),

@@ -2,68 +2,27 @@
 
 Each reseller is a :class:`mesa.Agent` that makes its own decisions
 (today's posts by its strategy, restocking, pitching friends), while its
-numbers live in one row of the model's :class:`SellerTable` so that a day's
-sales to millions of people settle in bulk.
+numbers live in one row of the model's seller table
+(:class:`sim.state.SellerTable`) so that a day's sales to millions of people
+settle in bulk. An agent decides and hands back requests: its restocking
+goes through :mod:`sim.rules.supply`, its pitches through
+:mod:`sim.rules.recruitment`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
 
 from agents.strategies import PostingStrategy
+from sim.state.sellers import ACTIVE, BANNED, QUIT, STATUS_NAMES
 
 if TYPE_CHECKING:
     from sim.model import SocialCommerceModel
 
-__all__ = ["ACTIVE", "QUIT", "BANNED", "STATUS_NAMES", "SellerTable", "Reseller"]
-
-ACTIVE, QUIT, BANNED = 0, 1, 2
-STATUS_NAMES = ("active", "quit", "banned")
-
-_FLOAT_COLS = ("price", "cost", "quality", "base_quality", "appeal", "cash", "revenue",
-               "purchases_cost", "fixed_costs")
-_INT_COLS = ("person", "upstream", "upstream_merchant", "level", "category", "inventory",
-             "status", "ads_today", "life_today", "group_ads_today", "ads_total", "units_sold",
-             "orders", "counterfeits_sold", "reports", "mutes_received", "blocks_received",
-             "recruits", "days_in_loss", "joined_day", "left_day", "units_bought",
-             "units_wholesaled", "owns_group")
-
-
-@dataclass
-class SellerTable:
-    """Column arrays, one row per reseller (slot), grown by doubling."""
-
-    capacity: int = 64
-    size: int = 0
-    cols: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for c in _FLOAT_COLS:
-            self.cols[c] = np.zeros(self.capacity, np.float64)
-        for c in _INT_COLS:
-            self.cols[c] = np.zeros(self.capacity, np.int64)
-
-    def add(self) -> int:
-        """Append a zeroed row; return its slot."""
-        if self.size == self.capacity:
-            self.capacity *= 2
-            for c, a in self.cols.items():
-                new = np.zeros(self.capacity, a.dtype)
-                new[: self.size] = a[: self.size]
-                self.cols[c] = new
-        slot = self.size
-        self.size += 1
-        return slot
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        cols = self.__dict__.get("cols", {})
-        if name in cols:
-            return cols[name][: self.__dict__["size"]]
-        raise AttributeError(name)
+__all__ = ["Reseller", "ACTIVE", "QUIT", "BANNED", "STATUS_NAMES"]
 
 
 def _column(name: str, doc: str) -> property:
@@ -113,7 +72,6 @@ class Reseller(mesa.Agent):
             raise TypeError(f"strategy {strategy!r} lacks name/appeal/quality_bonus/plan()")
         self.slot = model.sellers.add()
         self.person = int(person)
-        self.strategy = strategy
         self.upstream = upstream
         self.downstream: list[Reseller] = []
         t = model.sellers.cols
@@ -124,8 +82,7 @@ class Reseller(mesa.Agent):
         t["price"][s] = price
         t["cost"][s] = cost
         t["base_quality"][s] = quality
-        t["quality"][s] = min(1.0, quality + strategy.quality_bonus)
-        t["appeal"][s] = strategy.appeal
+        self.strategy = strategy
         t["status"][s] = ACTIVE
         t["joined_day"][s] = model.day
         t["left_day"][s] = -1
@@ -136,6 +93,26 @@ class Reseller(mesa.Agent):
         else:
             t["upstream"][s] = -1
             t["upstream_merchant"][s] = -1 if upstream is None else upstream.index
+
+    @property
+    def strategy(self) -> PostingStrategy:
+        """How this reseller posts; assigning a new one takes effect from the next plan.
+
+        The seller's appeal and quality follow the strategy (its ``appeal``,
+        and the base quality plus its ``quality_bonus``).
+        """
+        code = int(self.model.sellers.cols["strategy_code"][self.slot])
+        return self.model.strategy_registry[code]
+
+    @strategy.setter
+    def strategy(self, strategy: PostingStrategy) -> None:
+        if not isinstance(strategy, PostingStrategy):
+            raise TypeError(f"strategy {strategy!r} lacks name/appeal/quality_bonus/plan()")
+        t = self.model.sellers.cols
+        s = self.slot
+        t["strategy_code"][s] = self.model.register_strategy(strategy)
+        t["quality"][s] = min(1.0, t["base_quality"][s] + strategy.quality_bonus)
+        t["appeal"][s] = strategy.appeal
 
     @property
     def status(self) -> str:
@@ -177,11 +154,11 @@ class Reseller(mesa.Agent):
     def pitch(self, rng: np.random.Generator | None = None) -> None:
         """Pitch "become my agent" to one random friend (F4).
 
-        The pitch is made with the day's other pitches, in one pass, at the
-        end of the sellers' turns (``SocialCommerceModel._bulk_pitches``);
-        ``rng`` is accepted for strategies that pass one and not used.
+        A request: the pitch is made with the day's other pitches, in one pass
+        (:func:`sim.rules.recruitment.pitch`); ``rng`` is accepted for
+        strategies that pass one and not used.
         """
-        self.model._pitch_queue.append(self.slot)
+        self.model.requests.pitch(self)
 
     # -- supply chain -----------------------------------------------------------
     def supplier(self) -> Any:
@@ -193,37 +170,15 @@ class Reseller(mesa.Agent):
 
     def buy_stock(self, units: int) -> int:
         """Buy ``units`` items from the nearest active upstream; return units bought."""
-        if units <= 0:
-            return 0
-        t = self.model.sellers.cols
-        up = self.supplier()
-        unit_price = float(t["cost"][self.slot])
-        got = up.sell_wholesale(units, unit_price) if up is not None else units
-        if got:
-            amount = got * unit_price
-            t["inventory"][self.slot] += got
-            t["cash"][self.slot] -= amount
-            t["purchases_cost"][self.slot] += amount
-            t["units_bought"][self.slot] += got
-            if up is None:
-                self.model.external_supply += got
-            self.model.today["wholesale_units"] += got
-        return got
+        from sim.rules.supply import buy_stock
+
+        return buy_stock(self.model, self, units)
 
     def sell_wholesale(self, units: int, unit_price: float) -> int:
         """Ship up to ``units`` items at ``unit_price`` each, restocking first if short."""
-        t = self.model.sellers.cols
-        s = self.slot
-        short = units - t["inventory"][s]
-        if short > 0:
-            self.buy_stock(max(short, self.model.params.resellers.restock_amount))
-        got = int(min(units, t["inventory"][s]))
-        t["inventory"][s] -= got
-        t["units_wholesaled"][s] += got
-        amount = got * unit_price
-        t["cash"][s] += amount
-        t["revenue"][s] += amount
-        return got
+        from sim.rules.supply import wholesale
+
+        return wholesale(self.model, self, units, unit_price)
 
     def __repr__(self) -> str:
         return (f"Reseller(person={self.label!r}, level={self.level}, "

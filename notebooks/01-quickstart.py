@@ -36,7 +36,7 @@ import numpy as np
 
 from sim.runner import run_scenario
 from sim.scenario import default_scenario, with_overrides
-from sim.ties import BOUGHT, MUTED, REMOVED
+from sim.state import BOUGHT, MUTED, REMOVED
 
 scenario = with_overrides(default_scenario(), {
     "graph.n_people": N_PEOPLE, "run.days": DAYS, "run.seed": SEED})

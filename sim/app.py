@@ -39,7 +39,7 @@ from sim.backend import to_host
 from sim.model import SocialCommerceModel
 from sim.params import SECTIONS, Scenario
 from sim.rng import stream
-from sim.ties import BOUGHT, MUTED, REMOVED
+from sim.state import BOUGHT, MUTED, REMOVED
 
 __all__ = ["Knob", "KNOBS", "AppModel", "app_overrides", "model_params", "declared",
            "network_sample", "tie_states", "network_figure", "spam_figure", "ties_figure",

@@ -6,7 +6,13 @@ fresh :func:`new_day` dict each step and Mesa's DataCollector records it.
 
 from __future__ import annotations
 
-__all__ = ["METRICS", "new_day"]
+from typing import Any
+
+import numpy as np
+
+from sim.state.sellers import ACTIVE, BANNED, QUIT
+
+__all__ = ["METRICS", "new_day", "observe"]
 
 METRICS: dict[str, str] = {
     "ads_posted": "ads posted by resellers in Moments (after the platform's cap)",
@@ -61,3 +67,30 @@ METRICS: dict[str, str] = {
 def new_day() -> dict[str, float]:
     """A zeroed record for one day."""
     return dict.fromkeys(METRICS, 0.0)
+
+
+def observe(model: Any) -> None:
+    """Step 8: the end-of-day state metrics (sellers, trust, followers, the graph)."""
+    d = model.today
+    t = model.sellers
+    state = model.state
+    by_status = np.bincount(t.status, minlength=3)
+    d["resellers_active"] = float(by_status[ACTIVE])
+    d["resellers_quit"] = float(by_status[QUIT])
+    d["resellers_banned"] = float(by_status[BANNED])
+    d["share_resellers_losing"] = (np.count_nonzero(t.cash < 0) / t.size if t.size else 0.0)
+    d["unsold_inventory"] = float(t.inventory.sum())
+    d["wholesale_units"] = float(t.units_bought.sum() - model.units_bought_at_dawn)
+    d["gmv"] = d["gmv_resellers"] + d["gmv_push"]
+    d["mean_trust_resellers"] = state.mean_trust_resellers()
+    xp = state.xp
+    fol = [m.f_trust[m.following] for m in model.merchant_list]
+    fol = xp.concatenate(fol) if fol else xp.zeros(0)
+    n_fol = int(fol.shape[0])
+    d["mean_trust_merchants"] = float(fol.sum() / n_fol) if n_fol else float("nan")
+    d["followers"] = float(n_fol)  # (the followers of each merchant, together)
+    last = model.day == model.params.run.days - 1
+    due = (model.day + 1) % model.params.run.lcc_every_days == 0 or last
+    d["mean_trust_friends"] = state.mean_trust_friends()
+    d["largest_component_share"] = state.largest_component_share(refresh=due)
+    d["mean_degree"] = state.alive_ties / state.graph.n

@@ -81,7 +81,7 @@ def param(
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False,
+    model_config = ConfigDict(extra="forbid", frozen=True,
                               allow_inf_nan=False)
 
 
@@ -99,6 +99,10 @@ class RunParams(_Section):
         10, "days", "assumption",
         "recompute the largest connected component every this many days (cost O(ties))",
         ge=1, le=3650)
+    check: bool = param(
+        False, "flag", "assumption",
+        "recompute all derived state from the primary arrays every day and stop with an "
+        "error naming any difference (slow; for tests and debugging)")
 
 
 class GraphParams(_Section):
@@ -403,7 +407,7 @@ class Scenario(BaseModel):
     ...
     """
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field("default", description="scenario name")
     description: str = Field("", description="what this scenario is for")

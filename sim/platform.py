@@ -1,7 +1,9 @@
 """The platform's rules, as pluggable moderation policies (F2, F12, F13).
 
 A policy caps posting, limits and folds public-account pushes, and bans
-accounts from the reports it receives. Subclass :class:`ModerationPolicy`
+accounts from the reports they received in the report window. A policy
+holds no run state (the window lives in the model's state), so one policy
+object can serve several models. Subclass :class:`ModerationPolicy`
 and override what you need, or pass a plain function to
 :meth:`ModerationPolicy.from_func`::
 
@@ -13,7 +15,6 @@ and override what you need, or pass a plain function to
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -37,7 +38,6 @@ class ModerationPolicy:
 
     def __init__(self, params: PlatformParams | None = None) -> None:
         self.params = params or PlatformParams()
-        self._window: deque[np.ndarray] = deque()
 
     # -- posting -------------------------------------------------------------
     def cap_posts(self, model: Any, ads: np.ndarray) -> np.ndarray:
@@ -51,11 +51,7 @@ class ModerationPolicy:
             return want
         if merchant.account_type == "subscription":
             return min(want, 1)
-        day = merchant.model.day
-        used = merchant.pushes_sent - getattr(merchant, "_month_start_pushes", 0)
-        if day % 30 == 0:
-            merchant._month_start_pushes = merchant.pushes_sent
-            used = 0
+        used = merchant.pushes_sent - merchant.month_start_pushes
         return max(0, min(want, 4 - used))
 
     def push_open_share(self, n_pushes: int) -> float:
@@ -70,32 +66,17 @@ class ModerationPolicy:
         return float((1 - d**n_pushes) / (n_pushes * (1 - d))) if d < 1 else 1.0
 
     # -- moderation ------------------------------------------------------------
-    def window_reports(self, reports_today: np.ndarray) -> np.ndarray:
-        """Add today's reports per seller; return the total in the window."""
-        # a running total over the window: add today, subtract the days that leave it
-        today = np.asarray(reports_today, dtype=np.int64).copy()
-        n = today.shape[0]
-        total = getattr(self, "_window_total", None)
-        if total is None or total.shape[0] < n:
-            grown = np.zeros(n, dtype=np.int64)
-            if total is not None:
-                grown[: total.shape[0]] = total
-            total = grown
-        self._window.append(today)
-        total += np.pad(today, (0, total.shape[0] - n)) if n < total.shape[0] else today
-        while len(self._window) > self.params.report_window_days:
-            old = self._window.popleft()
-            total[: old.shape[0]] -= old
-        self._window_total = total
-        return total[:n].copy()
-
     def ban(self, model: Any, window_reports: np.ndarray) -> np.ndarray:
-        """Boolean mask of sellers to ban today. The base policy bans no one."""
-        return np.zeros(window_reports.shape[0], dtype=bool)
+        """Step 6: boolean mask of sellers to ban today. The base policy bans no one.
 
-    def moderate(self, model: Any, reports_today: np.ndarray) -> np.ndarray:
-        """Step 6: count reports in the window and decide bans."""
-        return np.asarray(self.ban(model, self.window_reports(reports_today)), dtype=bool)
+        Parameters
+        ----------
+        model : SocialCommerceModel
+        window_reports : int64 array (n_sellers,)
+            Reports each seller slot received in the report window, today
+            included (kept by the model's state: a policy holds no run state).
+        """
+        return np.zeros(window_reports.shape[0], dtype=bool)
 
     @classmethod
     def from_func(cls, name: str,

@@ -130,7 +130,7 @@ def load_scenario(path: str | Path) -> Scenario:
         p = Path(scenario.graph.edgelist_path)
         if not p.is_absolute():
             p = (path.parent / p).resolve()
-        scenario.graph.edgelist_path = str(p)
+        scenario = with_overrides(scenario, {"graph.edgelist_path": str(p)})
     return scenario
 
 

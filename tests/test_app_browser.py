@@ -36,7 +36,7 @@ from sim.app import (
     tie_states,
 )
 from sim.scenario import default_scenario, with_overrides
-from sim.ties import BOUGHT, MUTED, REMOVED
+from sim.state import BOUGHT, MUTED, REMOVED
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("SCSIM_CHROMIUM", "/usr/bin/chromium")

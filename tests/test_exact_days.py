@@ -19,7 +19,7 @@ import pytest
 
 from agents.strategies import Plan, Strategy
 from sim.model import SocialCommerceModel
-from sim.ties import BLOCKER, MUTED, REMOVED
+from sim.state import BLOCKER, MUTED, REMOVED
 
 EXACT: dict[str, Any] = {
     "users.p_open_mean": 1.0,

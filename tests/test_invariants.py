@@ -27,8 +27,9 @@ import pytest
 
 from agents.resellers import ACTIVE
 from sim.model import SocialCommerceModel
+from sim.rules import reactions
 from sim.scenario import ScenarioError, validate
-from sim.ties import BLOCKER, IN_GROUP, MUTED, REMOVED, REPORTED
+from sim.state import BLOCKER, IN_GROUP, MUTED, REMOVED, REPORTED
 
 SEEDS = range(8)
 DAYS = 25
@@ -101,20 +102,37 @@ def random_scenario(seed: int) -> dict[str, Any]:
 
 
 class Recorder(SocialCommerceModel):
-    """The model, recording what each seller tie carried in today's step 2."""
+    """The model, recording what each seller tie carried in today's step 2.
 
-    def _react_to_ads(self, exp):  # noqa: ANN001, ANN202 - same signature as the parent
-        self.seen_today = {
-            "flags": np.asarray(self.ties.flags[self.st_tie]).copy(),
-            "opened": np.asarray(self.opened)[self.st_viewer].copy(),
-            "moments": np.asarray(exp.moments).copy(),
-            "lifestyle": np.asarray(exp.lifestyle).copy(),
-            "group": np.asarray(exp.group).copy(),
-            "direct": np.asarray(exp.direct).copy(),
-            "slot": self.st_slot.copy(),
-            "tie": self.st_tie.copy(),  # the morning's seller ties (new ones are inserted)
-        }
-        return super()._react_to_ads(exp)
+    Each day also runs :meth:`sim.state.State.check` (``run.check = true``).
+    """
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        kw["overrides"] = {**(kw.get("overrides") or {}), "run.check": True}
+        super().__init__(*args, **kw)
+
+    def step(self) -> None:
+        react = reactions.react
+
+        def spy(model: SocialCommerceModel, exp: Any) -> Any:
+            st = model.state.st
+            model.seen_today = {
+                "flags": np.asarray(model.ties.flags[st.tie]).copy(),
+                "opened": np.asarray(model.opened)[st.viewer].copy(),
+                "moments": np.asarray(exp.moments).copy(),
+                "lifestyle": np.asarray(exp.lifestyle).copy(),
+                "group": np.asarray(exp.group).copy(),
+                "direct": np.asarray(exp.direct).copy(),
+                "slot": st.slot.copy(),
+                "tie": st.tie.copy(),  # the morning's seller ties (new ones are inserted)
+            }
+            return react(model, exp)
+
+        reactions.react = spy
+        try:
+            super().step()
+        finally:
+            reactions.react = react
 
 
 def _snapshot(m: SocialCommerceModel) -> dict[str, Any]:
@@ -160,7 +178,7 @@ def check_day(m: Recorder, before: dict[str, Any]) -> None:
     np.testing.assert_array_equal(flags & REMOVED, flags[g.rev] & REMOVED)
     assert ((flags & BLOCKER) == 0)[(flags & REMOVED) == 0].all()
     alive = int(((flags & REMOVED) == 0).sum())
-    assert m.alive_ties == alive
+    assert m.state.alive_ties == alive
     day = m.metrics().iloc[-1]
     assert day["mean_degree"] == pytest.approx(alive / g.n)
     ended = int(((flags & REMOVED) != 0).sum() - ((before["flags"] & REMOVED) != 0).sum()) // 2
@@ -183,10 +201,11 @@ def check_day(m: Recorder, before: dict[str, Any]) -> None:
         assert day["largest_component_share"] == pytest.approx(lcc, abs=1e-12)
         trust_alive = np.asarray(ties.trust, np.float64)[alive_mask]
         assert day["mean_trust_friends"] == pytest.approx(trust_alive.mean(), rel=1e-5)
-    st_alive = alive_mask[m.st_tie]
+    st_tie = m.state.st.tie
+    st_alive = alive_mask[st_tie]
     if st_alive.any():
         assert day["mean_trust_resellers"] == pytest.approx(
-            np.asarray(ties.trust, np.float64)[m.st_tie[st_alive]].mean(), rel=1e-5)
+            np.asarray(ties.trust, np.float64)[st_tie[st_alive]].mean(), rel=1e-5)
 
     # -- bounded state
     trust = np.asarray(ties.trust)

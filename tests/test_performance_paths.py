@@ -15,8 +15,9 @@ import pytest
 from sim import kernels
 from sim.backend import Draws, get_xp
 from sim.components import largest_component_share
+from sim.kernels import feed
 from sim.model import SocialCommerceModel
-from sim.ties import IN_GROUP, MUTED, REMOVED
+from sim.state import IN_GROUP, MUTED, REMOVED
 
 OVER = {"graph.n_people": 1500, "graph.mean_degree": 12, "run.days": 40,
         "resellers.initial_share": 0.05, "users.p_background_unfriend": 0.01,
@@ -52,11 +53,11 @@ def test_full_tie_views_match_seller_arrays(model: SocialCommerceModel) -> None:
     ties = model.ties
     ann = ties.annoyance
     assert ann.shape == (model.graph.n_ties,)
-    np.testing.assert_array_equal(ann[model.st_tie], ties.seller_annoyance)
+    np.testing.assert_array_equal(ann[model.state.st.tie], ties.seller_annoyance)
     others = np.ones(ann.shape[0], bool)
-    others[model.st_tie] = False
+    others[model.state.st.tie] = False
     assert not ann[others].any()
-    assert ties.cum_ads_seen[model.st_tie].sum() == ties.seller_ads_seen.sum() > 0
+    assert ties.cum_ads_seen[model.state.st.tie].sum() == ties.seller_ads_seen.sum() > 0
 
 
 def test_ordinary_load_matches_visible_friends(model: SocialCommerceModel) -> None:
@@ -154,7 +155,7 @@ def test_cupy_backend_without_a_gpu_is_a_clear_error() -> None:
 
 def test_trust_toward_resellers_matches_a_full_pass(model: SocialCommerceModel) -> None:
     """The running sum over alive seller ties gives the mean over those ties."""
-    st = model.st_tie
+    st = model.state.st.tie
     alive = (model.ties.flags[st] & REMOVED) == 0
     want = float(model.ties.trust[st[alive]].astype(np.float64).mean())
     assert model.metrics()["mean_trust_resellers"].iloc[-1] == pytest.approx(want, rel=1e-9)
@@ -170,7 +171,7 @@ def test_seller_tie_lookup_matches_a_csr_search(model: SocialCommerceModel) -> N
     pos = g.indptr[sellers] + (rng.random(3000) * np.diff(g.indptr)[sellers]).astype(np.int64)
     viewers[::2] = g.indices[pos][::2]
     want = kernels.find_ties(g.indptr, g.indices, viewers.astype(np.int64), sellers)
-    got = model._seller_ties_of(viewers, sellers)
+    got = model.state.seller_ties_of(viewers, sellers)
     np.testing.assert_array_equal(got, want)
     assert (got >= 0).sum() >= 1400
 
@@ -178,15 +179,13 @@ def test_seller_tie_lookup_matches_a_csr_search(model: SocialCommerceModel) -> N
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_vectorised_bernoulli_is_numpys_binomial(seed: int) -> None:
     """Push opens: the same numbers, and the same stream afterwards, as ``binomial(1, p)``."""
-    from sim.model import _bernoulli
-
     rng = np.random.default_rng(seed)
     p = rng.random(300_000)
     p[::7] = 0.0
     p[::11] = 1.0
     p[::13] *= 1e-3
     a, b = np.random.default_rng(seed + 10), np.random.default_rng(seed + 10)
-    np.testing.assert_array_equal(_bernoulli(np, Draws(np, b), p), a.binomial(1, p))
+    np.testing.assert_array_equal(kernels.bernoulli(np, Draws(np, b), p), a.binomial(1, p))
     assert a.random() == b.random()
 
 
@@ -196,7 +195,7 @@ def test_feed_channels_in_one_pass_draw_what_one_by_one_draws() -> None:
     exp = kernels.fill_feeds(np, Draws(np, np.random.default_rng(7)), **args)
     # the same day, channel by channel, through the public sparse_binomial
     d = Draws(np, np.random.default_rng(7))
-    code = kernels._flag_table(np)[args["st_flags"]]
+    code = feed._flag_table(np)[args["st_flags"]]
     visible = ((code & 1) != 0) & args["opened"][args["st_viewer"]]
     ads_t = args["ads"].astype(np.int32)[args["st_slot"]] * visible
     life_t = args["life"].astype(np.int32)[args["st_slot"]] * visible
@@ -241,17 +240,16 @@ def test_ration_fast_path_agrees_with_the_sorted_path(seed: int) -> None:
 
 
 def test_report_window_running_total_matches_a_sum() -> None:
-    """The platform's running report total equals the sum over the window's days."""
-    from sim.params import PlatformParams
-    from sim.platform import ModerationPolicy
+    """The state's running report total equals the sum over the window's days."""
+    from sim.state import ReportWindow
 
-    policy = ModerationPolicy(PlatformParams(report_window_days=3))
+    window = ReportWindow(3)
     rng = np.random.default_rng(0)
     days = []
     for size in (2, 2, 3, 5, 5, 6, 6, 6, 9):
         today = rng.integers(0, 3, size)
         days.append(today)
-        got = policy.window_reports(today)
+        got = window.add_day(today)
         want = np.zeros(size, np.int64)
         for d in days[-3:]:
             want[: d.shape[0]] += d
@@ -261,13 +259,14 @@ def test_report_window_running_total_matches_a_sum() -> None:
 def test_channel_bit_masks_match_the_flag_table() -> None:
     """fill_feeds' masked comparisons give the lookup table's channels for every flag byte."""
     f = np.arange(256, dtype=np.uint8)
-    table = kernels._flag_table(np)
-    np.testing.assert_array_equal((f & kernels._HIDDEN) == 0, (table & 1) != 0)
-    np.testing.assert_array_equal((f & kernels._GROUP_BITS) == IN_GROUP, (table & 2) != 0)
-    np.testing.assert_array_equal((f & kernels._DIRECT_BITS) == MUTED, (table & 4) != 0)
+    table = feed._flag_table(np)
+    np.testing.assert_array_equal((f & feed._HIDDEN) == 0, (table & 1) != 0)
+    np.testing.assert_array_equal((f & feed._GROUP_BITS) == IN_GROUP, (table & 2) != 0)
+    np.testing.assert_array_equal((f & feed._DIRECT_BITS) == MUTED, (table & 4) != 0)
 
 
 def test_seller_tie_flags_mirror_the_tie_flags(model: SocialCommerceModel) -> None:
     """The seller ties' flags kept by the model equal a gather from all ties' flags."""
-    np.testing.assert_array_equal(model._day_st_flags(), model.ties.flags[model.st_tie])
-    assert (model._day_st_flags() & REMOVED).any() and (model._day_st_flags() & MUTED).any()
+    flags = model.state.st.flags
+    np.testing.assert_array_equal(flags, model.ties.flags[model.state.st.tie])
+    assert (flags & REMOVED).any() and (flags & MUTED).any()

@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import connected_components, shortest_path
 
 from sim.generators import wechat_like_csr
 from sim.model import SocialCommerceModel
-from sim.ties import REMOVED
+from sim.state import REMOVED
 
 N, K, C = 10_000, 100.0, 0.5
 

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agents.population import BLOCKER_TYPE, MUTER, TOLERANT
 from sim.model import SocialCommerceModel
+from sim.state import BLOCKER_TYPE, MUTER, TOLERANT
 
 SEEDS = range(10)
 SMALL: dict[str, Any] = {

@@ -20,21 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from sim.kernels.arrays import insert_at
+from sim.kernels.flags import BLOCKER, BOUGHT, IN_GROUP, MUTED, REMOVED, REPORTED
+
 __all__ = ["MUTED", "REMOVED", "BLOCKER", "REPORTED", "IN_GROUP", "BOUGHT", "TieState"]
-
-#: i no longer sees j's Moments (they stay friends).
-MUTED = np.uint8(1)
-#: The friendship is gone (set on both directions).
-REMOVED = np.uint8(2)
-#: i is the one who blocked or unfriended j.
-BLOCKER = np.uint8(4)
-#: i has reported j to the platform.
-REPORTED = np.uint8(8)
-#: i is a member of a group that j owns.
-IN_GROUP = np.uint8(16)
-#: i has bought from j at least once (set when an order is paid).
-BOUGHT = np.uint8(32)
-
 
 @dataclass
 class TieState:
@@ -121,23 +110,6 @@ class TieState:
     def cum_ads_seen(self) -> Any:
         """Ads seen so far on every tie (uint32, length ``n_ties``); read-only snapshot."""
         return self._full_view("cum_ads_seen", self.seller_ads_seen, np.uint32)
-
-
-def insert_at(xp: Any, a: Any, at: Any, values: Any) -> Any:
-    """``numpy.insert(a, at, values)`` for sorted ``at``, in any array namespace.
-
-    Examples
-    --------
-    >>> insert_at(np, np.array([10, 20, 30]), np.array([0, 2]), np.array([5, 25])).tolist()
-    [5, 10, 20, 25, 30]
-    """
-    k = int(values.shape[0])
-    out = xp.empty(a.shape[0] + k, dtype=a.dtype)
-    new = xp.zeros(out.shape[0], dtype=bool)
-    new[xp.asarray(at) + xp.arange(k)] = True
-    out[new] = values
-    out[~new] = a
-    return out
 
 
 def _xp_of(a: Any) -> Any:

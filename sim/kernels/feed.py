@@ -1,10 +1,10 @@
-"""The hot kernels of a day, as pure array functions.
+"""Step 2 kernels: fill the feeds, and binomial counts drawn only where there are trials.
 
-Each works on *seller ties*: the ties ``viewer -> seller`` whose target is
-a reseller, the only ties that carry ads. Arrays are aligned on those ties
-(``st_*``) and indexed per person or per seller where noted. ``xp`` is the
-array module (numpy or cupy) and ``draws`` a :class:`sim.backend.Draws`.
-None loops in Python over people or ties.
+Pure array functions (arrays and scalars in, arrays out) over *seller ties*,
+the ties ``viewer -> reseller`` that carry ads, with arrays aligned on those
+ties (``st_*``) or indexed per person or per seller where noted. ``xp`` is
+the array module (NumPy, CuPy or :mod:`sim.strict_xp`) and ``draws`` a
+:class:`sim.backend.Draws`. No loop in Python over people or ties.
 """
 
 from __future__ import annotations
@@ -15,12 +15,9 @@ from typing import Any
 import numpy as np
 
 from sim.backend import repeat
-from sim.ties import IN_GROUP, MUTED, REMOVED, REPORTED, insert_at
+from sim.kernels.flags import IN_GROUP, MUTED, REMOVED
 
-__all__ = ["Exposure", "fill_feeds", "sparse_binomial", "Reactions", "Thresholds",
-           "thresholds", "react",
-           "purchase_probability", "ration", "ragged_positions", "find_ties"]
-
+__all__ = ["Exposure", "fill_feeds", "sparse_binomial"]
 
 @dataclass
 class Exposure:
@@ -235,200 +232,3 @@ def _flag_table(xp: Any) -> Any:
                  | np.where(muted & ~removed & ~group, _DIRECT, 0)).astype(np.uint8)
         _TABLES[key] = xp.asarray(table)
     return _TABLES[key]
-
-
-@dataclass
-class Reactions:
-    """Step 4 decisions: positions among the seller ties (sorted int arrays)."""
-
-    mute: Any
-    block: Any
-    report: Any
-
-
-@dataclass
-class Thresholds:
-    """Annoyance at which the viewer of each seller tie acts (arrays aligned on ties).
-
-    Built by :func:`thresholds` from the viewer's tolerance type: ``inf``
-    where the type never acts that way.
-    """
-
-    mute_at: Any
-    block_at: Any
-    report_at: Any
-    act_at: Any  #: the least of the three
-
-    def insert(self, xp: Any, at: Any, other: Thresholds) -> Thresholds:
-        """These thresholds with ``other``'s inserted at sorted positions ``at``."""
-        return Thresholds(*(insert_at(xp, a, at, b) for a, b in (
-            (self.mute_at, other.mute_at), (self.block_at, other.block_at),
-            (self.report_at, other.report_at), (self.act_at, other.act_at))))
-
-
-def thresholds(xp: Any, *, kind: Any, mute_thr: Any, block_thr: Any, report_thr: Any,
-               escalation: float) -> Thresholds:
-    """Per-tie action thresholds from the viewers' types and thresholds (F8).
-
-    A tolerant person (kind 0, thresholds already raised) only mutes; a
-    muter (kind 1) mutes at the mute threshold and escalates to a block at
-    ``escalation`` times the block threshold; a blocker (kind 2) blocks at the
-    block threshold and never mutes. Anyone may report.
-
-    Parameters
-    ----------
-    kind, mute_thr, block_thr, report_thr : arrays
-        The viewer of each tie: tolerance type and individual thresholds.
-    """
-    inf = xp.float32(np.inf)
-    mute_at = xp.where(kind == 2, inf, mute_thr).astype(xp.float32)
-    block_at = xp.where(kind == 2, block_thr,
-                        xp.where(kind == 1, block_thr * xp.float32(escalation), inf))
-    block_at = block_at.astype(xp.float32)
-    report_at = xp.asarray(report_thr, dtype=xp.float32)
-    act_at = xp.minimum(xp.minimum(mute_at, block_at), report_at)
-    return Thresholds(mute_at, block_at, report_at, act_at)
-
-
-def react(xp: Any, draws: Any, *, annoyance: Any, st_flags: Any, thr: Thresholds,
-          p_report: float) -> Reactions:
-    """Step 4: act on annoyance by tolerance type (F8).
-
-    A muter (kind 1) or a tolerant person (kind 0, thresholds already
-    raised) mutes once annoyance reaches the mute threshold; a blocker
-    (kind 2) blocks or unfriends at the block threshold; a muter escalates to
-    a block at ``escalation`` times it (:func:`thresholds`). A muted tie can
-    still be blocked. Anyone over the report threshold reports with
-    probability ``p_report`` a day, once per tie. Only the ties at or over
-    their least threshold are examined, and report draws are made for the
-    ties over the report threshold only.
-
-    Parameters
-    ----------
-    annoyance, st_flags : arrays aligned on seller ties
-    thr : Thresholds
-        The viewers' thresholds, aligned on the same ties.
-
-    Returns
-    -------
-    Reactions
-    """
-    c = xp.flatnonzero(annoyance >= thr.act_at)
-    a = annoyance[c]
-    f = st_flags[c]
-    alive = (f & REMOVED) == 0
-    block = alive & (a >= thr.block_at[c])
-    mute = alive & ((f & MUTED) == 0) & ~block & (a >= thr.mute_at[c])
-    over = xp.flatnonzero(alive & ((f & REPORTED) == 0) & (a >= thr.report_at[c]))
-    report = over[draws.random(over.shape[0]) < p_report]
-    return Reactions(c[mute], c[block], c[report])
-
-
-def purchase_probability(xp: Any, *, trust: Any, need: Any, appeal: Any, price: Any,
-                         annoyance: Any, exposures: Any, p_base: float, reference_price: float,
-                         elasticity: float, fatigue: float, price_factor: Any = None) -> Any:
-    """Step 3: probability of at least one purchase intent from ``exposures`` ads.
-
-    One ad converts with ``p = p_base * trust * need * appeal *
-    (reference_price / price)**elasticity * exp(-fatigue * annoyance)``,
-    clipped to [0, 1]; ``k`` ads give ``1 - (1 - p)**k``. ``price_factor``, when
-    given, is ``(reference_price / price)**elasticity`` already computed (per
-    seller, then gathered: the same numbers without a power per exposure).
-    """
-    if price_factor is None:
-        price_factor = (reference_price / price) ** elasticity
-    p = (p_base * trust * need * appeal * price_factor
-         * xp.exp(-fatigue * annoyance))
-    p = xp.minimum(xp.maximum(p, 0.0), 1.0)  # clip, without np.clip's Python overhead
-    return 1.0 - (1.0 - p) ** exposures
-
-
-def ration(xp: Any, draws: Any, group: Any, amount: Any, capacity: Any) -> Any:
-    """Accept requests group by group, in random order, while capacity lasts.
-
-    Parameters
-    ----------
-    group : int array (m,)
-        Group (seller or buyer) of each request.
-    amount : array (m,)
-        Size of each request.
-    capacity : array indexed by group
-        What each group can serve.
-
-    Returns
-    -------
-    bool array (m,)
-        Requests accepted: a request is accepted when the running total of
-        its group, in random order, stays within capacity.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sim.backend import Draws
-    >>> d = Draws(np, np.random.default_rng(0))
-    >>> ok = ration(np, d, np.array([0, 0, 0]), np.array([1, 1, 1]), np.array([2]))
-    >>> int(ok.sum())
-    2
-    """
-    m = group.shape[0]
-    if m == 0:
-        return xp.zeros(0, dtype=bool)
-    u = draws.random(m)
-    sg = xp.sort(group)
-    if m == 1 or not bool((sg[1:] == sg[:-1]).any()):
-        # one request per group (the usual case): the order does not matter
-        return amount <= capacity[group]
-    order = xp.lexsort(xp.stack([u, group]))
-    g = group[order]
-    a = amount[order]
-    csum = xp.cumsum(a)
-    first = xp.searchsorted(g, g, side="left")
-    before = xp.where(first > 0, csum[first - 1], 0)
-    running = csum - before
-    ok_sorted = running <= capacity[g]
-    ok = xp.zeros(m, dtype=bool)
-    ok[order] = ok_sorted
-    return ok
-
-
-def ragged_positions(indptr: Any, rows: Any, xp: Any = np) -> tuple[Any, Any]:
-    """Positions of all ties of ``rows`` in a CSR, and which row each came from.
-
-    Returns
-    -------
-    pos : int64 array
-        Concatenated ``indptr[r]:indptr[r+1]`` ranges.
-    owner : int64 array
-        Index into ``rows`` of each position.
-    """
-    starts = indptr[rows]
-    lens = indptr[rows + 1] - starts
-    total = int(lens.sum())
-    owner = repeat(xp, xp.arange(rows.shape[0]), lens)
-    offsets = lens.cumsum() - lens
-    pos = xp.arange(total, dtype=xp.int64) + repeat(xp, (starts - offsets).astype(xp.int64), lens)
-    return pos, owner
-
-
-def find_ties(indptr: Any, indices: Any, i: Any, j: Any, xp: Any = np) -> Any:
-    """Positions of ties ``i[k] -> j[k]`` in a CSR with sorted rows; -1 where absent.
-
-    Notes
-    -----
-    A vectorised bisection inside each row: O(m log max_degree) for m pairs.
-    """
-    lo = indptr[i].astype(np.int64)
-    hi = indptr[i + 1].astype(np.int64)
-    end = hi.copy()
-    while True:
-        active = lo < hi
-        if not active.any():
-            break
-        mid = (lo + hi) // 2
-        mid_c = xp.minimum(mid, indices.shape[0] - 1)
-        less = active & (indices[mid_c] < j)
-        lo = xp.where(less, mid + 1, lo)
-        hi = xp.where(active & ~less, mid, hi)
-    found = lo < end
-    found[found] = indices[lo[found]] == j[found]
-    return xp.where(found, lo, -1)

@@ -1,0 +1,20 @@
+"""Pure array kernels: arrays and scalars in, arrays out; no model, no parameter object.
+
+- :mod:`sim.kernels.feed`       step 2: feeds fill, binomial counts per seller tie
+- :mod:`sim.kernels.reactions`  step 4: action thresholds, mutes, blocks, reports
+- :mod:`sim.kernels.orders`     steps 3 and 5: purchase probability, Bernoulli draws, rationing
+- :mod:`sim.kernels.arrays`     CSR rows, sorted inserts and look-ups
+
+Every function takes the array namespace ``xp`` (NumPy, CuPy or
+:mod:`sim.strict_xp`) where it allocates, and random draws only through a
+:class:`sim.backend.Draws` passed in. The rules of :mod:`sim.rules` call them.
+"""
+
+from sim.kernels.arrays import find_ties, in_sorted, insert_at, ragged_positions, unique_sorted
+from sim.kernels.feed import Exposure, fill_feeds, sparse_binomial
+from sim.kernels.orders import bernoulli, purchase_probability, ration
+from sim.kernels.reactions import Reactions, Thresholds, react, thresholds
+
+__all__ = ["Exposure", "fill_feeds", "sparse_binomial", "Reactions", "Thresholds",
+           "thresholds", "react", "purchase_probability", "bernoulli", "ration",
+           "ragged_positions", "find_ties", "insert_at", "unique_sorted", "in_sorted"]

@@ -1,0 +1,93 @@
+"""Step 1, planning: sellers decide today's posts, restock, and pitch (ODD step 1; F4, F10, F13).
+
+Every active reseller posts ads and lifestyle posts by its strategy: a
+strategy that keeps :meth:`agents.strategies.Strategy.plan` (Poisson draws at
+its daily rates: the three built-ins and any subclass that only sets rates)
+is planned for all such sellers in one vectorised draw; any other strategy
+runs its agent's whole :meth:`agents.resellers.Reseller.step`. A group owner
+also posts Poisson(``groups.ads_per_day``) ads in the group. In a random
+order (Mesa's ``model.random``), the agents with something to decide act: a
+custom strategy's agent steps; a bulk-planned seller restocks
+``resellers.restock_amount`` when its stock is below ``restock_below``
+(through :mod:`sim.rules.supply`). Each active seller below
+``resellers.max_level`` pitches with probability ``resellers.p_pitch``
+(:mod:`sim.rules.recruitment`). Merchants plan their pushes and follower
+inflow (:meth:`agents.merchants.Merchant.step`). Last, the platform caps
+the ads a seller may post (``platform.posting_cap``; F13).
+
+Each draw has the distribution it has in Mesa's ``shuffle_do("step")``; only
+the order of draws in the stream differs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agents.strategies import Strategy
+from sim.rules import recruitment
+from sim.rules.supply import buy_stock
+from sim.state.sellers import ACTIVE
+
+if TYPE_CHECKING:
+    from sim.model import SocialCommerceModel
+
+PARAMS = ("resellers", "groups", "platform")
+READS = ("sellers: status, owns_group, level, inventory, recruits, strategy_code",)
+WRITES = ("sellers: ads_today, life_today, group_ads_today, ads_total",)
+STREAMS = ("sellers", "mesa")
+
+
+def plan(model: SocialCommerceModel) -> None:
+    """Step 1 for every seller; sets the ``ads_posted`` metric."""
+    if model.reseller_list:
+        _plan_resellers(model)
+    for m in model.merchant_list:
+        m.step()
+    t = model.sellers.cols
+    n = model.sellers.size
+    t["ads_today"][:n] = model.policy.cap_posts(model, t["ads_today"][:n])
+    t["ads_total"][:n] += t["ads_today"][:n]
+    model.today["ads_posted"] = float(t["ads_today"][:n].sum())
+
+
+def _plan_resellers(model: SocialCommerceModel) -> None:
+    agents = model.reseller_list
+    n = len(agents)
+    t = model.sellers.cols
+    p = model.params.resellers
+    rng = model.rngs["sellers"]
+    strategies = model.strategy_registry
+    code = t["strategy_code"][:n]
+    poisson = np.array([type(s).plan is Strategy.plan for s in strategies], bool)
+    active = t["status"][:n] == ACTIVE
+    bulk = active & poisson[code]
+    ads = np.zeros(n, np.int64)
+    life = np.zeros(n, np.int64)
+    k = np.flatnonzero(bulk)
+    if k.size:
+        rate_ads = np.array([getattr(s, "ads_per_day", 0.0) for s in strategies])[code[k]]
+        rate_life = np.array([getattr(s, "lifestyle_per_day", 0.0) for s in strategies])[code[k]]
+        ads[k] = rng.poisson(rate_ads)
+        life[k] = rng.poisson(rate_life)
+    groups = np.zeros(n, np.int64)
+    owns = np.flatnonzero(bulk & (t["owns_group"][:n] != 0))
+    groups[owns] = rng.poisson(model.params.groups.ads_per_day, owns.size)
+    t["ads_today"][:n] = ads
+    t["life_today"][:n] = life
+    t["group_ads_today"][:n] = groups
+    pitch = bulk & (t["level"][:n] < p.max_level) & (rng.random(n) < p.p_pitch)
+    may_restock = (p.restock_amount > 0) & ((t["inventory"][:n] < p.restock_below)
+                                            | (t["recruits"][:n] > 0))
+    todo = np.flatnonzero((active & ~bulk) | (bulk & may_restock)).tolist()
+    model.random.shuffle(todo)
+    inventory = t["inventory"]
+    for i in todo:
+        agent = agents[i]
+        if not bulk[i]:
+            agent.step()
+        elif inventory[i] < p.restock_below:
+            buy_stock(model, agent, p.restock_amount)
+    recruitment.pitch(model, np.concatenate([np.flatnonzero(pitch),
+                                             model.requests.take_pitches()]), rng)

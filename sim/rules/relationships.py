@@ -1,0 +1,96 @@
+"""Step 4, relationships: mutes, blocks and unfriending, reports (ODD step 4; F8, F12, LIT U1).
+
+Each viewer acts on the annoyance of each seller tie by tolerance type (F8):
+a tolerant person (thresholds raised) or a muter mutes at the mute
+threshold; a blocker blocks or unfriends at the block threshold; a muter
+escalates to a block at ``users.escalation_factor`` times it. A muted tie
+can still be blocked. Anyone over the report threshold reports with
+probability ``users.p_report`` a day, once per tie (F12). The decisions are
+:func:`sim.kernels.react`.
+
+Friendships also end for reasons other than ads (LIT U1): each person drops
+one random friend with probability ``users.p_background_unfriend`` a day.
+
+A friendship ended with a reseller, by a block or in the background,
+counts once in the day's ``blocks_resellers`` and once in that seller's
+``friends_lost``; a mute in ``mutes`` and the seller's ``mutes_received``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim import kernels
+from sim.backend import to_host
+from sim.state.people import ROLE_RESELLER
+from sim.state.ties import REMOVED
+
+if TYPE_CHECKING:
+    from sim.model import SocialCommerceModel
+
+PARAMS = ("users",)
+READS = ("ties: seller_annoyance, flags", "seller ties: thresholds")
+WRITES = ("state.mute", "state.report", "state.remove_ties",
+          "sellers: mutes_received, blocks_received", "model.reports_today")
+STREAMS = ("feed", "reactions")
+
+
+def relate(model: SocialCommerceModel) -> None:
+    """Step 4; sets ``model.reports_today`` (reports per seller slot) and the metrics."""
+    p = model.params
+    state = model.state
+    xp = state.xp
+    st = state.st
+    cols = model.sellers.cols
+    d = model.today
+    r = kernels.react(xp, model.draws["feed"], annoyance=state.ties.seller_annoyance,
+                      st_flags=st.flags, thr=st.thr, p_report=p.users.p_report)
+    if r.mute.shape[0]:
+        slots = st.slot[r.mute]
+        state.mute(r.mute)
+        np.add.at(cols["mutes_received"], to_host(slots), 1)
+    d["mutes"] = float(r.mute.shape[0])
+    if r.report.shape[0]:
+        state.report(r.report)
+        model.reports_today = np.bincount(to_host(st.slot[r.report]),
+                                          minlength=model.sellers.size)
+    else:
+        model.reports_today = np.zeros(model.sellers.size, np.int64)
+    d["reports"] = float(r.report.shape[0])
+    ended = 0
+    if r.block.shape[0]:
+        # (seller ties are sorted by tie id and react() picks alive ones; two resellers
+        # blocking each other end one friendship)
+        ended = state.remove_ties(st.tie[r.block], alive_sorted=True).shape[0]
+        np.add.at(cols["blocks_received"], to_host(st.slot[r.block]), 1)
+    d["blocks_resellers"] = float(ended)
+    _background_churn(model)
+    d["blocks"] = d["blocks_resellers"] + d["blocks_others"]
+
+
+def _background_churn(model: SocialCommerceModel) -> None:
+    """Unfriending for reasons other than ads (LIT U1), at ``users.p_background_unfriend``."""
+    p = model.params.users.p_background_unfriend
+    d = model.today
+    d["blocks_others"] = 0.0
+    if p <= 0:
+        return
+    state = model.state
+    xp = state.xp
+    g = state.dgraph
+    draws = model.draws["reactions"]
+    who = xp.flatnonzero(draws.random(state.graph.n, np.float64) < p)
+    deg = g.indptr[who + 1] - g.indptr[who]
+    has = deg > 0
+    who, deg = who[has], deg[has]
+    e = g.indptr[who] + (draws.random(who.shape[0], np.float64) * deg).astype(xp.int64)
+    e = kernels.unique_sorted(xp, e[(state.ties.flags[e] & REMOVED) == 0])
+    r = g.rev[e]
+    e = e[~(kernels.in_sorted(xp, r, e) & (e > r))]  # two friends dropping each other
+    target = g.indices[e]
+    to_seller = state.people.role[target] == ROLE_RESELLER
+    d["blocks_others"] = float(xp.count_nonzero(~to_seller))
+    d["blocks_resellers"] += float(xp.count_nonzero(to_seller))
+    state.remove_ties(e, alive_sorted=True, no_mutual=True)

@@ -1,0 +1,485 @@
+"""The model's state: people and ties as arrays, written only through named operations.
+
+:class:`State` owns the person arrays (:class:`sim.state.people.Population`),
+the tie arrays (:class:`sim.state.ties.TieState`) and everything derived from
+them:
+
+- the *seller-tie index* (:class:`SellerTies`): the ties ``viewer -> reseller``,
+  the only ties that carry ads, sorted by tie id, with each tie's viewer,
+  seller slot, a mirror of its flags and its viewer's action thresholds;
+- running sums of trust over alive ties (toward resellers, and toward
+  everyone else), and the count of alive ties;
+- host copies of the roles and REMOVED bits (the same arrays on NumPy), which
+  the agents' Python decisions read;
+- the ties removed since the largest component was last measured, and the
+  component tracker itself.
+
+Every write goes through a method below that keeps all of these in step, so
+no rule can change a flag without its mirror or a trust without its sum.
+:meth:`State.check` recomputes every derived value from the primary arrays
+and raises :class:`StateError` naming what differs; ``run.check = true``
+calls it every day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.backend import add_at, is_host, multiply_at, subtract_at, to_device, to_host
+from sim.components import GiantComponent
+from sim.graph import FriendGraph
+from sim.kernels import Thresholds, in_sorted, insert_at, ragged_positions, thresholds
+from sim.kernels import unique_sorted as _unique
+from sim.state.people import ROLE_RESELLER, Population
+from sim.state.reports import ReportWindow
+from sim.state.ties import BLOCKER, BOUGHT, IN_GROUP, MUTED, REMOVED, REPORTED, TieState
+
+__all__ = ["State", "StateError", "SellerTies", "DeviceGraph"]
+
+
+class StateError(AssertionError):
+    """Derived state disagrees with the primary arrays (raised by :meth:`State.check`)."""
+
+
+class DeviceGraph:
+    """The friend graph's CSR arrays on the array backend's device (the host's on NumPy)."""
+
+    def __init__(self, xp: Any, g: FriendGraph) -> None:
+        self.indptr = to_device(xp, g.indptr)
+        self.indices = to_device(xp, g.indices)
+        self.rev = to_device(xp, g.rev)
+
+
+@dataclass
+class SellerTies:
+    """The seller-tie index: ties toward resellers, sorted by tie id (so by viewer).
+
+    Attributes
+    ----------
+    tie : int64 array (m,)
+        Tie ids.
+    viewer : intp array (m,)
+        The viewer of each tie (its source person).
+    slot : intp array (m,)
+        The seller slot of each tie's target.
+    flags : uint8 array (m,)
+        Mirror of ``ties.flags[tie]``, so the day reads flags without a gather.
+    thr : Thresholds
+        The viewer's action thresholds on each tie (F8).
+    """
+
+    tie: Any
+    viewer: Any
+    slot: Any
+    flags: Any
+    thr: Thresholds
+
+    @property
+    def size(self) -> int:
+        """Number of seller ties."""
+        return int(self.tie.shape[0])
+
+
+class State:
+    """People, ties and their derived data; the only writer of person and tie arrays.
+
+    Parameters
+    ----------
+    xp : module
+        Array namespace of the people and tie arrays (:mod:`sim.backend`).
+    graph : FriendGraph
+        The friend graph (host CSR).
+    people : Population
+        Per-person arrays, on ``xp``.
+    ties : TieState
+        Per-tie arrays, on ``xp``.
+    escalation : float
+        ``users.escalation_factor``: a muter blocks at this multiple of the
+        block threshold (F8); read when seller ties are added.
+    report_window_days : int
+        ``platform.report_window_days`` (LIT U13).
+    """
+
+    def __init__(self, xp: Any, graph: FriendGraph, people: Population, ties: TieState, *,
+                 escalation: float, report_window_days: int) -> None:
+        self.xp = xp
+        self.graph = graph
+        self.dgraph = DeviceGraph(xp, graph)
+        self.people = people
+        self.ties = ties
+        self.escalation = float(escalation)
+        none = xp.zeros(0, xp.float32)
+        # (intp: gathers with a native index type run twice as fast as with int32)
+        self.st = SellerTies(xp.zeros(0, xp.int64), xp.zeros(0, xp.intp), xp.zeros(0, xp.intp),
+                             xp.zeros(0, xp.uint8), Thresholds(none, none, none, none))
+        self.reports = ReportWindow(report_window_days)
+        self.alive_ties = graph.n_ties
+        # trust sums over alive ties: toward people who do not sell ("plain": their trust
+        # never changes, so these move only by removals and new resellers), and toward
+        # resellers (moved at each write of their trust)
+        self.plain_trust = float(ties.trust.sum(dtype=np.float64))
+        self.plain_alive = int(graph.n_ties)
+        self.st_trust = 0.0
+        self.st_alive = 0
+        # what the Python decisions of agents read, on the host (the arrays themselves
+        # on NumPy): who sells, and which ties are removed
+        self.role_host = people.role if is_host(xp) else to_host(people.role)
+        self.removed_host = ties.flags if is_host(xp) else to_host(ties.flags & REMOVED)
+        self._removed_log: list[Any] = []
+        self._removed_since_lcc = False
+        self._giant: GiantComponent | None = None
+        self._st_keys: tuple[Any, Any] | None = None
+
+    # ------------------------------------------------------------ sellers
+    def make_reseller(self, person: int) -> None:
+        """Mark ``person`` as a reseller (their ties join the index in :meth:`add_seller_ties`)."""
+        self.people.role[person] = ROLE_RESELLER
+        self.role_host[person] = ROLE_RESELLER  # (the same array on NumPy)
+
+    def add_seller_ties(self, persons: np.ndarray, slots: np.ndarray) -> None:
+        """Index the ties toward new resellers ``persons`` (seller ``slots``), at annoyance 0.
+
+        Their trust moves from the plain sums to the seller sums; each viewer's
+        action thresholds are computed once, here.
+
+        Parameters
+        ----------
+        persons, slots : int arrays (k,), host
+            The new resellers and their seller slots.
+        """
+        if len(slots) == 0:
+            return
+        g = self.graph
+        xp = self.xp
+        ties = self.ties
+        pos, owner = ragged_positions(g.indptr, np.asarray(persons))
+        e = to_device(xp, g.rev[pos].astype(np.int64))
+        plain = e[(ties.flags[e] & REMOVED) == 0]
+        moved = float(ties.trust[plain].sum(dtype=np.float64))
+        self.plain_trust -= moved
+        self.plain_alive -= int(plain.shape[0])
+        self.st_trust += moved
+        self.st_alive += int(plain.shape[0])
+        # kept sorted by tie id, that is by viewer: the day's gathers from per-tie and
+        # per-person arrays then run through memory in order
+        order = xp.argsort(e)
+        e = e[order]
+        v = to_device(xp, g.indices[pos].astype(np.intp))[order]
+        new_slot = to_device(xp, np.asarray(slots, np.intp)[owner])[order]
+        st = self.st
+        at = xp.searchsorted(st.tie, e)
+        pop = self.people
+        thr = thresholds(xp, kind=pop.kind[v], mute_thr=pop.mute_thr[v],
+                         block_thr=pop.block_thr[v], report_thr=pop.report_thr[v],
+                         escalation=self.escalation)
+        self.st = SellerTies(insert_at(xp, st.tie, at, e), insert_at(xp, st.viewer, at, v),
+                             insert_at(xp, st.slot, at, new_slot),
+                             insert_at(xp, st.flags, at, ties.flags[e]),
+                             st.thr.insert(xp, at, thr))
+        ties.insert_seller_ties(at, e)
+        self._st_keys = None
+
+    def set_escalation(self, escalation: float) -> None:
+        """Change ``users.escalation_factor`` and recompute every seller tie's thresholds."""
+        self.escalation = float(escalation)
+        pop = self.people
+        v = self.st.viewer
+        self.st.thr = thresholds(self.xp, kind=pop.kind[v], mute_thr=pop.mute_thr[v],
+                                 block_thr=pop.block_thr[v], report_thr=pop.report_thr[v],
+                                 escalation=self.escalation)
+
+    def join_groups(self, e: Any) -> None:
+        """Ties ``e`` (member -> group owner, a reseller) become group ties (F1)."""
+        self.ties.flags[e] |= IN_GROUP
+        self._set_st_bits(e, IN_GROUP)
+
+    def seller_ties_of(self, viewer: Any, person: Any) -> Any:
+        """Tie ids of ``viewer[k] -> person[k]`` where ``person[k]`` is a reseller; -1 if none.
+
+        One ``searchsorted`` in the seller ties' (viewer, reseller) keys, built
+        once after the index last changed.
+        """
+        xp = self.xp
+        n = np.int64(self.graph.n)
+        if self._st_keys is None:
+            key = self.st.viewer.astype(xp.int64) * n + self.dgraph.indices[self.st.tie]
+            order = xp.argsort(key, kind="stable")
+            self._st_keys = (key[order], self.st.tie[order])
+        keys, tie = self._st_keys
+        if keys.shape[0] == 0 or viewer.shape[0] == 0:
+            return xp.full(viewer.shape[0], -1, xp.int64)
+        q = viewer.astype(xp.int64) * n + person
+        pos = xp.minimum(xp.searchsorted(keys, q), keys.shape[0] - 1)
+        return xp.where(keys[pos] == q, tie[pos], -1)
+
+    def _set_st_bits(self, e: Any, bits: Any) -> None:
+        """Mirror ``bits`` set on ties ``e`` into the seller-tie flags (those indexed)."""
+        xp = self.xp
+        st = self.st.tie
+        if st.shape[0] == 0 or e.shape[0] == 0:
+            return
+        pos = xp.minimum(xp.searchsorted(st, e), st.shape[0] - 1)
+        self.st.flags[pos[st[pos] == e]] |= bits
+
+    # ------------------------------------------------------------ annoyance and trust
+    def see_ads(self, saw: Any, k: Any, *, decay: float, per_ad: float) -> None:
+        """Annoyance fades on every seller tie, then rises by ads seen (seller ties ``saw``).
+
+        Parameters
+        ----------
+        saw : int array
+            Positions among the seller ties that carried ads today.
+        k : int array
+            Ads seen on each.
+        decay : float
+            ``users.annoyance_decay``: share of annoyance that fades a day.
+        per_ad : float
+            ``users.annoyance_per_ad``.
+        """
+        xp = self.xp
+        ties = self.ties
+        ties.seller_ads_seen[saw] += k.astype(xp.uint32)
+        a = ties.seller_annoyance
+        a *= np.float32(1 - decay)
+        a[saw] += k.astype(xp.float32) * np.float32(per_ad)
+        ties.touch()
+
+    def set_trust(self, e: Any, new: Any, old: Any | None = None) -> None:
+        """Set the trust of seller ties ``e`` (unique) to ``new``; the sums follow.
+
+        Only ties toward resellers change trust. ``old`` is ``ties.trust[e]``
+        when the caller has it. Removed ties change but leave the sums alone.
+        """
+        trust = self.ties.trust
+        if old is None:
+            old = trust[e]
+        trust[e] = new
+        alive = (self.ties.flags[e] & REMOVED) == 0
+        self.st_trust += float(new[alive].sum(dtype=np.float64)
+                               - old[alive].sum(dtype=np.float64))
+
+    def scale_trust(self, e: Any, factor: float) -> None:
+        """Multiply the trust of alive seller ties ``e`` by ``factor``, once per occurrence."""
+        xp = self.xp
+        trust = self.ties.trust
+        u = _unique(xp, e)
+        old = float(trust[u].sum(dtype=np.float64))
+        multiply_at(xp, trust, e, np.float32(factor))
+        self.st_trust += float(trust[u].sum(dtype=np.float64)) - old
+
+    # ------------------------------------------------------------ flags
+    def mute(self, pos: Any) -> None:
+        """Viewers mute seller ties at positions ``pos``: they stop seeing the sellers' posts.
+
+        The viewers' expected load of ordinary posts loses the sellers' ordinary
+        posts (F9).
+        """
+        xp = self.xp
+        pop = self.people
+        st = self.st
+        self.ties.flags[st.tie[pos]] |= MUTED
+        st.flags[pos] |= MUTED
+        seller = self.dgraph.indices[st.tie[pos]]
+        subtract_at(xp, pop.ordinary_load, st.viewer[pos], pop.ordinary_rate[seller])
+
+    def report(self, pos: Any) -> None:
+        """Viewers report the sellers of seller ties ``pos`` (once per tie; F12)."""
+        self.ties.flags[self.st.tie[pos]] |= REPORTED
+        self.st.flags[pos] |= REPORTED
+
+    def mark_bought(self, pos: Any) -> None:
+        """The viewers of seller ties ``pos`` have bought from the seller."""
+        self.ties.flags[self.st.tie[pos]] |= BOUGHT
+        self.st.flags[pos] |= BOUGHT
+
+    def remove_ties(self, e: Any, *, alive_sorted: bool = False,
+                    no_mutual: bool = False) -> Any:
+        """Block or unfriend along ties ``e`` (actor -> target): both sides lose the tie.
+
+        ``alive_sorted`` says ``e`` is already sorted, unique and alive, and
+        ``no_mutual`` that it holds no tie together with its reverse (callers
+        that have checked skip the checks).
+
+        Returns
+        -------
+        int64 array
+            The ties ended (actor -> target), one per friendship.
+        """
+        xp = self.xp
+        if e.shape[0] == 0:
+            return e
+        g = self.dgraph
+        ties = self.ties
+        pop = self.people
+        if not alive_sorted:
+            e = _unique(xp, e)
+            e = e[(ties.flags[e] & REMOVED) == 0]
+        r = g.rev[e].astype(xp.int64)
+        if not no_mutual:
+            mutual = in_sorted(xp, r, e) & (e > r)  # both blocked each other today: count once
+            if mutual.any():
+                e, r = e[~mutual], r[~mutual]
+        actor = g.indices[r]
+        target = g.indices[e]
+        # the ordinary posts each side stops seeing (unless already muted)
+        # (unbuffered subtraction over the few people touched, not a pass over all n)
+        vis = (ties.flags[e] & MUTED) == 0
+        vis_r = (ties.flags[r] & MUTED) == 0
+        subtract_at(xp, pop.ordinary_load, actor[vis], pop.ordinary_rate[target[vis]])
+        subtract_at(xp, pop.ordinary_load, target[vis_r], pop.ordinary_rate[actor[vis_r]])
+        touched = xp.concatenate([actor, target])
+        pop.ordinary_load[touched] = xp.maximum(pop.ordinary_load[touched], 0)
+        for tie, to, bits in ((e, target, REMOVED | BLOCKER), (r, actor, REMOVED)):
+            is_st = pop.role[to] == ROLE_RESELLER
+            plain = tie[~is_st]
+            self.plain_trust -= float(ties.trust[plain].sum(dtype=np.float64))
+            self.plain_alive -= int(plain.shape[0])
+            if plain.shape[0] < tie.shape[0]:  # ties toward resellers: seller ties
+                st_ties = tie[is_st]
+                self.st_trust -= float(ties.trust[st_ties].sum(dtype=np.float64))
+                self.st_alive -= int(st_ties.shape[0])
+                self.st.flags[xp.searchsorted(self.st.tie, st_ties)] |= bits
+        ties.flags[e] |= REMOVED | BLOCKER
+        ties.flags[r] |= REMOVED
+        if not is_host(xp):  # (on NumPy the host's view is the flags themselves)
+            self.removed_host[to_host(xp.concatenate([e, r]))] = REMOVED
+        self.alive_ties -= 2 * int(e.shape[0])
+        self._removed_log.extend((e, r))
+        self._removed_since_lcc = True
+        return e
+
+    # ------------------------------------------------------------ people
+    def pay(self, buyer: Any, value: Any) -> None:
+        """Buyers ``buyer`` pay ``value`` (float32, RMB) for one order each."""
+        pop = self.people
+        xp = self.xp
+        subtract_at(xp, pop.budget, buyer, value)
+        add_at(xp, pop.spent, buyer, value)
+        add_at(xp, pop.n_purchases, buyer, 1)
+
+    def record_counterfeits(self, buyer: Any, fake: Any, lost: Any) -> None:
+        """Buyers ``buyer`` received ``fake`` counterfeit items worth ``lost`` RMB (F16)."""
+        pop = self.people
+        add_at(self.xp, pop.n_counterfeits, buyer, fake.astype(pop.n_counterfeits.dtype))
+        add_at(self.xp, pop.lost_counterfeit, buyer, lost.astype(self.xp.float32))
+
+    def accrue_budgets(self) -> None:
+        """Budgets grow by a day's accrual, up to each person's cap."""
+        pop = self.people
+        self.xp.minimum(pop.budget + pop.budget_rate, pop.budget_cap, out=pop.budget)
+
+    # ------------------------------------------------------------ reads
+    def mean_trust_resellers(self) -> float:
+        """Mean trust over alive ties toward resellers (NaN when there are none)."""
+        return self.st_trust / self.st_alive if self.st_alive else float("nan")
+
+    def mean_trust_friends(self) -> float:
+        """Mean trust over all alive ties (NaN when none are left)."""
+        n = self.plain_alive + self.st_alive
+        return (self.plain_trust + self.st_trust) / n if n else float("nan")
+
+    def largest_component_share(self, *, refresh: bool = True) -> float:
+        """Exact share of people in the largest component (:mod:`sim.components`).
+
+        One traversal at the first call; then a spanning tree of the giant
+        component is repaired around the ties removed since the last call.
+        With ``refresh`` false, the last value (no work) unless none exists.
+        """
+        if self._giant is not None and not (refresh and self._removed_since_lcc):
+            return self._giant.share
+        log, self._removed_log = self._removed_log, []
+        self._removed_since_lcc = False
+        if self._giant is None:
+            g = self.graph
+            self._giant = GiantComponent(g.indptr, g.indices, self.removed_host, REMOVED)
+            return self._giant.share
+        removed = (np.concatenate([to_host(x) for x in log]) if log
+                   else np.zeros(0, np.int64))
+        return self._giant.update(removed)
+
+    # ------------------------------------------------------------ check
+    def check(self) -> None:
+        """Recompute every derived value from the primary arrays; raise if any differs.
+
+        Checks the seller-tie index (exactly the alive-or-removed ties toward
+        resellers, sorted, with the right viewers, slots' persons, flag mirror,
+        thresholds and annoyance arrays), the trust sums and alive counts, the
+        host mirrors, the symmetry of REMOVED, the range of trust, the ordinary
+        load of each person, and the report window.
+
+        Raises
+        ------
+        StateError
+            Naming each derived value that differs.
+        """
+        g = self.graph
+        h = to_host
+        flags = h(self.ties.flags)
+        trust = h(self.ties.trust).astype(np.float64)
+        role = h(self.people.role)
+        st = self.st
+        bad: list[str] = []
+        tie = h(st.tie)
+        removed = (flags & REMOVED) != 0
+        target = g.indices
+        want_st = np.flatnonzero(role[target] == ROLE_RESELLER)
+        if not np.array_equal(tie, want_st):
+            bad.append(f"seller-tie index holds {tie.size} ties; {want_st.size} ties point to "
+                       "resellers")
+        else:
+            if not np.array_equal(h(st.viewer), g.src()[tie]):
+                bad.append("seller-tie viewers differ from the ties' sources")
+            if not np.array_equal(h(st.flags), flags[tie]):
+                k = np.flatnonzero(h(st.flags) != flags[tie])
+                bad.append(f"seller-tie flag mirror differs at {k.size} ties (first {k[:5]})")
+            thr = thresholds(np, kind=h(self.people.kind)[g.src()[tie]],
+                             mute_thr=h(self.people.mute_thr)[g.src()[tie]],
+                             block_thr=h(self.people.block_thr)[g.src()[tie]],
+                             report_thr=h(self.people.report_thr)[g.src()[tie]],
+                             escalation=self.escalation)
+            for name in ("mute_at", "block_at", "report_at", "act_at"):
+                if not np.array_equal(h(getattr(st.thr, name)), getattr(thr, name)):
+                    bad.append(f"seller-tie thresholds {name} differ from the viewers'")
+        for name in ("seller_tie", "seller_annoyance", "seller_ads_seen"):
+            if getattr(self.ties, name).shape[0] != tie.size:
+                bad.append(f"ties.{name} has length {getattr(self.ties, name).shape[0]}, "
+                           f"seller ties {tie.size}")
+        if not np.array_equal(h(self.ties.seller_tie), tie):
+            bad.append("ties.seller_tie differs from the seller-tie index")
+        is_st = role[target] == ROLE_RESELLER
+        alive = ~removed
+        sums = {"plain_alive": int((alive & ~is_st).sum()), "st_alive": int((alive & is_st).sum()),
+                "alive_ties": int(alive.sum())}
+        for name, want in sums.items():
+            if getattr(self, name) != want:
+                bad.append(f"{name} = {getattr(self, name)}, recomputed {want}")
+        for name, mask in (("plain_trust", alive & ~is_st), ("st_trust", alive & is_st)):
+            want = float(trust[mask].sum())
+            if abs(getattr(self, name) - want) > 1e-6 * max(1.0, abs(want)):
+                bad.append(f"{name} = {getattr(self, name)!r}, recomputed {want!r}")
+        if not np.array_equal(removed, removed[g.rev]):
+            bad.append("REMOVED is not symmetric: a friendship is gone on one side only")
+        if np.any(((flags & BLOCKER) != 0) & ~removed):
+            bad.append("BLOCKER set on a tie that is not REMOVED")
+        if not ((trust >= 0) & (trust <= 1)).all():
+            bad.append("trust outside [0, 1]")
+        if not np.array_equal(np.asarray(self.role_host), role):
+            bad.append("host copy of roles differs from the roles")
+        if not np.array_equal((h(self.removed_host) & REMOVED) != 0, removed):
+            bad.append("host copy of REMOVED bits differs from the flags")
+        rate = h(self.people.ordinary_rate).astype(np.float64)
+        visible = alive & ((flags & MUTED) == 0)
+        want_load = np.bincount(g.src()[visible], weights=rate[target[visible]],
+                                minlength=g.n)
+        load = h(self.people.ordinary_load).astype(np.float64)
+        tol = 1e-3 * np.maximum(1.0, want_load)  # float32 running sums, rounded each step
+        if np.any(np.abs(load - want_load) > tol):
+            k = np.flatnonzero(np.abs(load - want_load) > tol)
+            bad.append(f"ordinary_load differs from the visible friends' posts for {k.size} "
+                       f"people (first {k[:5].tolist()})")
+        bad += self.reports.check()
+        if bad:
+            raise StateError("state check failed:\n- " + "\n- ".join(bad))
