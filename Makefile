@@ -1,6 +1,7 @@
 # scsim: two commands do all the set-up.
 #   make demo   create .venv, install, run the embedded default scenario
-#   make test   create .venv, install, run the whole test suite
+#   make test   create .venv, install, run the whole test suite and the doctests of
+#               sim/, agents/, experiments/ (pyproject.toml: testpaths, --doctest-modules)
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python

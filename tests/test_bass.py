@@ -112,13 +112,15 @@ def test_noise_model_matches_replicates() -> None:
 
 
 def test_dense_random_graph_close_to_mean_field() -> None:
-    """ER-like graph, N = 5,000, mean degree about 200: looser, stated tolerance.
+    """ER-like graph, N = 5,000, mean degree about 200: the mean of ``runs`` runs.
 
-    Tolerance: |bias| + 4 sigma_N / sqrt(runs) for the mean of ``runs``
-    runs, plus 2 / k for the finite-degree (pair-correlation) gap: on a
-    graph, friends of non-adopters are less often adopters than the global
-    share, which slows adoption by O(1/k) (Fibich & Levin: the complete
-    graph is the fastest network).
+    Tolerance: |bias| + 4 sigma_N / sqrt(runs), the complete graph's, derived
+    from N and the number of runs. A graph also has a finite-degree
+    (pair-correlation) gap: friends of non-adopters are less often adopters
+    than the global share, which slows adoption by O(1/k) (Fibich & Levin:
+    the complete graph is the fastest network). It is not added as a
+    margin: at k = 200 it must hide inside the sampling tolerance (measured:
+    the mean curve lags by at most 0.006, a third of the tolerance there).
     """
     n, k, runs = 5_000, 200, 20
     rng = np.random.default_rng(7)
@@ -129,9 +131,9 @@ def test_dense_random_graph_close_to_mean_field() -> None:
                        for s in range(runs)])
     t = np.arange(1, 21)
     err = np.abs(shares.mean(axis=0)[t] - bass_closed_form(t.astype(float), P, Q))
-    tol = tolerance(n, t, runs=runs) + 2 / k
+    tol = tolerance(n, t, runs=runs)
     assert np.all(err <= tol), f"errors {err.round(4)} exceed tolerance {tol.round(4)}"
-    assert tol.max() < 0.03
+    assert tol.max() < 0.02
 
 
 def test_sparse_graph_lies_between_universal_bounds() -> None:
@@ -156,7 +158,7 @@ def test_innovation_only_ignores_the_graph() -> None:
     res = bass(0.1, 0.0, graph=g, t_max=10.0, dt=0.1, seed=6)
     expected = 1 - np.exp(-0.1 * res.times)
     sd = np.sqrt(expected * (1 - expected) / g.n)
-    assert np.all(np.abs(res.share - expected) <= 4 * sd + 1e-12)
+    assert np.all(np.abs(res.share - expected) <= 4 * sd)
 
 
 def test_seeded_and_reproducible() -> None:

@@ -144,6 +144,64 @@ def test_streams_shared_across_one_parameter(param: str) -> None:
     assert [r.person for r in a.reseller_list] == [r.person for r in b.reseller_list]
 
 
+#: metrics of the merchants' pushes: every draw behind them is from the merchants' stream
+PUSH_METRICS = ["pushes_sent", "push_opens", "unfollows", "followers", "gmv_push"]
+#: what trust, and only trust, feeds into the same day
+TRUST_METRICS = ["mean_trust_resellers", "mean_trust_friends"]
+
+
+def _equal(a, b) -> bool:
+    return bool(((a == b) | (a.isna() & b.isna())).all())
+
+
+def test_daily_streams_shared_across_the_posting_cap() -> None:
+    """Common random numbers in the days: the streams are separate generators, each read
+    in order, so a run shares a stream's draws with its twin for as long as both have
+    consumed the same number of them.
+
+    A posting cap acts in step 1 (fewer ads); each morning's first feed draw is who opens
+    Moments, and only then does exposure (step 2) draw from the feed stream in proportion
+    to the ads. So day 0's openers are the same, while later mornings' are not (the cap
+    changed how many feed draws day 0 used; asserting equal openers on every day would be
+    false here). The merchants' stream (push plans, paid followers, opens, push orders) is
+    read by nothing the cap changes as long as budgets never bind (a reseller's sale could
+    otherwise leave a follower unable to pay, which changes how many order-size draws the
+    merchants' stream gives), so with unbounded budgets every push metric agrees every day.
+    """
+    over = SMALL | {"users.budget_per_day": 1e5, "purchase.p_buy_base": 0.3}
+    a = SocialCommerceModel(seed=5, overrides=over).run(20).metrics()
+    b = SocialCommerceModel(seed=5, overrides=over | {"platform.posting_cap": 1}).run(20).metrics()
+    assert a["ads_seen"].iloc[0] > b["ads_seen"].iloc[0]  # the cap binds from day 0
+    assert a["openers"].iloc[0] == b["openers"].iloc[0]
+    for col in PUSH_METRICS:
+        np.testing.assert_array_equal(a[col], b[col], err_msg=col)
+    assert a["gmv_push"].sum() > 0 and a["push_opens"].sum() > 0  # something to share
+
+
+def test_daily_streams_shared_across_word_of_mouth_loss() -> None:
+    """``trust.loss_word_of_mouth`` acts last in step 5, after the day's warnings are drawn,
+    and changes only trust. Day 0 therefore agrees in every metric but the two trust
+    means; then trust changes purchase intents, and from the first day on which anything
+    but trust differs (D) the feed stream may be read a different number of times (the
+    orders are rationed with feed draws). Up to and including day D every morning's
+    opening draw is the same, so openers agree on days 0..D."""
+    over = SMALL | {"purchase.p_buy_base": 0.3, "resellers.counterfeit_share": 0.8,
+                    "trust.p_word_of_mouth": 1.0}
+    a = SocialCommerceModel(seed=4, overrides=over | {"trust.loss_word_of_mouth": 0.1}
+                            ).run(20).metrics()
+    b = SocialCommerceModel(seed=4, overrides=over | {"trust.loss_word_of_mouth": 0.9}
+                            ).run(20).metrics()
+    assert a["word_of_mouth_warnings"].iloc[0] > 0  # the rule acts on day 0 ...
+    assert a["mean_trust_resellers"].iloc[0] > b["mean_trust_resellers"].iloc[0]
+    others = [c for c in a.columns if c not in TRUST_METRICS]
+    same = [all(_equal(a[c].iloc[d:d + 1], b[c].iloc[d:d + 1]) for c in others)
+            for d in range(20)]
+    assert same[0], [c for c in others if not _equal(a[c].iloc[:1], b[c].iloc[:1])]
+    assert not all(same), "trust never changed anything: the check below is empty"
+    first = same.index(False)  # D
+    np.testing.assert_array_equal(a["openers"].iloc[:first + 1], b["openers"].iloc[:first + 1])
+
+
 @pytest.mark.parametrize(
     ("base", "change"),
     [
