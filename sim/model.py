@@ -45,7 +45,13 @@ from sim.rng import STREAMS, stream
 from sim.rules import feed, moderation, money, orders, planning, pushes, reactions, relationships
 from sim.rules.recruitment import Requests
 from sim.rules.supply import buy_stock
-from sim.scenario import ScenarioError, load_scenario, validate, with_overrides
+from sim.scenario import (
+    ScenarioError,
+    default_scenario,
+    load_scenario,
+    validate,
+    with_overrides,
+)
 from sim.state import Population, SellerTable, State, TieState
 from sim.state.people import UserView
 
@@ -78,8 +84,8 @@ class SocialCommerceModel(mesa.Model):
     Parameters
     ----------
     params : Scenario, mapping or path, optional
-        The scenario (default: the declared defaults, which are the embedded
-        default scenario's).
+        The scenario (default: the embedded default scenario, which is the
+        declared defaults with a name and description).
     graph : networkx.Graph or FriendGraph, optional
         A friend graph to use instead of the scenario's generator.
     seed : int, optional
@@ -122,7 +128,7 @@ class SocialCommerceModel(mesa.Model):
                  overrides: Mapping[str, Any] | None = None,
                  interventions: Iterable[Any] = ()) -> None:
         if params is None:
-            params = Scenario()
+            params = default_scenario()
         elif isinstance(params, str | Path):
             params = load_scenario(params)
         else:

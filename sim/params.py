@@ -242,8 +242,8 @@ class PurchaseParams(_Section):
                                   "probability that a purchase intent fails at payment",
                                   ge=0, le=1)
     trust_value_slope: float = param(
-        1.0, "multiplier", "F15",
-        "order size multiplier grows as 1 + slope * trust (order value rises with trust)",
+        1.0, "items", "F15",
+        "an order is for 1 + Poisson(slope * trust^2) items: mean order size rises with trust",
         ge=0, le=10)
 
 
@@ -359,7 +359,7 @@ class MerchantParams(_Section):
 class GroupParams(_Section):
     """WeChat groups as a channel (F1)."""
 
-    n_groups: int = param(0, "groups", "F1", "number of seller-owned groups", ge=0)
+    n_groups: int = param(10, "groups", "F1", "number of seller-owned groups", ge=0)
     max_size: int = param(500, "members", "F1 (groups opened to 500)",
                           "maximum group members", ge=2, le=500)
     mean_size: int = param(100, "members", "assumption", "mean members recruited from the "

@@ -13,12 +13,14 @@ one random friend with probability ``users.p_background_unfriend`` a day.
 
 A friendship ended with a reseller, by a block or in the background,
 counts once in the day's ``blocks_resellers`` and once in that seller's
-``friends_lost``; a mute in ``mutes`` and the seller's ``mutes_received``.
+``friends_lost`` (two resellers blocking each other the same day end one
+friendship, counted for one of them); a mute in ``mutes`` and the seller's
+``mutes_received``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -59,13 +61,10 @@ def relate(model: SocialCommerceModel) -> None:
     else:
         model.reports_today = np.zeros(model.sellers.size, np.int64)
     d["reports"] = float(r.report.shape[0])
-    ended = 0
-    if r.block.shape[0]:
-        # (seller ties are sorted by tie id and react() picks alive ones; two resellers
-        # blocking each other end one friendship)
-        ended = state.remove_ties(st.tie[r.block], alive_sorted=True).shape[0]
-        np.add.at(cols["blocks_received"], to_host(st.slot[r.block]), 1)
-    d["blocks_resellers"] = float(ended)
+    # (seller ties are sorted by tie id and react() picks alive ones; two resellers
+    # blocking each other end one friendship)
+    d["blocks_resellers"] = float(_friends_lost(model, state.remove_ties(st.tie[r.block],
+                                                                         alive_sorted=True)))
     _background_churn(model)
     d["blocks"] = d["blocks_resellers"] + d["blocks_others"]
 
@@ -89,8 +88,18 @@ def _background_churn(model: SocialCommerceModel) -> None:
     e = kernels.unique_sorted(xp, e[(state.ties.flags[e] & REMOVED) == 0])
     r = g.rev[e]
     e = e[~(kernels.in_sorted(xp, r, e) & (e > r))]  # two friends dropping each other
-    target = g.indices[e]
-    to_seller = state.people.role[target] == ROLE_RESELLER
+    to_seller = state.people.role[g.indices[e]] == ROLE_RESELLER
     d["blocks_others"] = float(xp.count_nonzero(~to_seller))
-    d["blocks_resellers"] += float(xp.count_nonzero(to_seller))
-    state.remove_ties(e, alive_sorted=True, no_mutual=True)
+    d["blocks_resellers"] += float(_friends_lost(model, state.remove_ties(e, alive_sorted=True,
+                                                                          no_mutual=True)))
+
+
+def _friends_lost(model: SocialCommerceModel, ended: Any) -> int:
+    """Count friendships ``ended`` (actor -> target) toward resellers in their ``friends_lost``."""
+    state = model.state
+    st = state.st
+    ended = ended[state.people.role[state.dgraph.indices[ended]] == ROLE_RESELLER]
+    if ended.shape[0]:
+        slots = st.slot[state.xp.searchsorted(st.tie, ended)]
+        np.add.at(model.sellers.cols["blocks_received"], to_host(slots), 1)
+    return int(ended.shape[0])
