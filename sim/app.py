@@ -225,7 +225,7 @@ class AppModel(SocialCommerceModel):
             "report_threshold": report_threshold, "posting_cap": posting_cap, "seed": seed,
         }
         super().__init__(overrides=app_overrides(**self.knobs, days=days))
-        self._sample: tuple[nx.Graph, dict[Any, np.ndarray], np.ndarray] | None = None
+        self.network_view: tuple[nx.Graph, dict[Any, np.ndarray], np.ndarray] | None = None
 
     def step(self) -> None:
         """One day; stop once ``run.days`` days have passed."""
@@ -376,9 +376,9 @@ def tie_states(flags: np.ndarray, ties: np.ndarray) -> np.ndarray:
 
 def network_figure(model: AppModel) -> Figure:
     """The network view: sampled people, friendships coloured by tie state."""
-    if model._sample is None:
-        model._sample = network_sample(model)
-    sample, pos, ties = model._sample
+    if model.network_view is None:
+        model.network_view = network_sample(model)
+    sample, pos, ties = model.network_view
     states = tie_states(to_host(model.ties.flags), ties) if ties.size else np.zeros(0, object)
     fig = Figure(figsize=(6, 4.6), dpi=90, layout="constrained")
     ax = fig.subplots()

@@ -61,7 +61,8 @@ __all__ = ["SocialCommerceModel", "SETUP_ONLY"]
 SETUP_ONLY: tuple[str, ...] = (
     "run.seed", "run.backend", "graph.", "users.p_open_", "users.attention_mean",
     "users.ordinary_posts_per_day", "users.share_", "users.tolerant_factor",
-    "users.mute_threshold", "users.report_threshold", "users.threshold_spread",
+    "users.mute_threshold", "users.block_threshold", "users.report_threshold",
+    "users.threshold_spread",
     "users.n_categories", "users.need_mean", "users.budget_per_day", "users.budget_cap_days",
     "trust.trust_strong", "trust.trust_weak", "resellers.initial_share",
     "resellers.share_", "resellers.counterfeit_share", "resellers.quality_",

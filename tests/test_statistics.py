@@ -205,7 +205,8 @@ def test_attention_rations_what_is_read() -> None:
             "users.block_threshold": 1e9, "users.report_threshold": 1e9,
             "users.p_background_unfriend": 0.0, "resellers.initial_share": 1 / 9,
             "platform.policy": "none", "merchants.n_merchants": 0,
-            "resellers.quit_after_loss_days": 3650, "purchase.p_buy_base": 0.0}
+            "resellers.quit_after_loss_days": 3650, "purchase.p_buy_base": 0.0,
+            "groups.n_groups": 0}  # (Moments only: no group ads)
     fixed = Strategy.from_func("fixed", lambda seller, rng: Plan(ads, 0))
     for seed in range(50):
         m = SocialCommerceModel(graph=g, seed=seed, overrides=over, strategies={"f": fixed},
