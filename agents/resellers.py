@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
-from agents.strategies import PostingStrategy
+from agents.strategies import Plan, PostingStrategy
 from sim.state.sellers import ACTIVE, BANNED, QUIT, STATUS_NAMES
 
 if TYPE_CHECKING:
@@ -130,26 +130,18 @@ class Reseller(mesa.Agent):
         return self.model.graph.label(self.person)
 
     # -- step 1: plan ---------------------------------------------------------
-    def step(self) -> None:
-        """Plan today's posts, restock when low, maybe pitch a friend."""
-        t = self.model.sellers.cols
-        s = self.slot
-        if t["status"][s] != ACTIVE:
-            t["ads_today"][s] = t["life_today"][s] = t["group_ads_today"][s] = 0
-            return
-        rng = self.model.rngs["sellers"]
-        plan = self.strategy.plan(self, rng)
+    def step(self) -> Plan:
+        """Decide today's posts: the strategy's plan (the planning rule writes it).
+
+        Raises
+        ------
+        ValueError
+            The strategy planned a negative count.
+        """
+        plan = self.strategy.plan(self, self.model.rngs["sellers"])
         if plan.ads < 0 or plan.lifestyle < 0:
             raise ValueError(f"strategy {self.strategy.name!r} planned {plan}; counts must be >= 0")
-        t["ads_today"][s] = plan.ads
-        t["life_today"][s] = plan.lifestyle
-        t["group_ads_today"][s] = (rng.poisson(self.model.params.groups.ads_per_day)
-                                   if t["owns_group"][s] else 0)
-        p = self.model.params.resellers
-        if t["inventory"][s] < p.restock_below and p.restock_amount > 0:
-            self.buy_stock(p.restock_amount)
-        if t["level"][s] < p.max_level and rng.random() < p.p_pitch:
-            self.pitch(rng)
+        return plan
 
     def pitch(self, rng: np.random.Generator | None = None) -> None:
         """Pitch "become my agent" to one random friend (F4).

@@ -3,15 +3,16 @@
 Every active reseller posts ads and lifestyle posts by its strategy: a
 strategy that keeps :meth:`agents.strategies.Strategy.plan` (Poisson draws at
 its daily rates: the three built-ins and any subclass that only sets rates)
-is planned for all such sellers in one vectorised draw; any other strategy
-runs its agent's whole :meth:`agents.resellers.Reseller.step`. A group owner
-also posts Poisson(``groups.ads_per_day``) ads in the group. In a random
-order (Mesa's ``model.random``), the agents with something to decide act: a
-custom strategy's agent steps; a bulk-planned seller restocks
-``resellers.restock_amount`` when its stock is below ``restock_below``
-(through :mod:`sim.rules.supply`). Each active seller below
-``resellers.max_level`` pitches with probability ``resellers.p_pitch``
-(:mod:`sim.rules.recruitment`). Merchants plan their pushes and follower
+is planned for all its sellers in one vectorised draw; any other strategy is
+asked by its agent (:meth:`agents.resellers.Reseller.step`). A group owner
+also posts Poisson(``groups.ads_per_day``) ads in the group. Each active
+seller below ``resellers.max_level`` pitches a friend with probability
+``resellers.p_pitch`` (:mod:`sim.rules.recruitment`), as does one whose
+strategy calls ``Reseller.pitch``. In a random order (Mesa's
+``model.random``), the agents with something to decide take their turns: a
+custom strategy plans, and a seller whose stock is below
+``resellers.restock_below`` buys ``resellers.restock_amount`` upstream
+(:mod:`sim.rules.supply`). Merchants plan their pushes and follower
 inflow (:meth:`agents.merchants.Merchant.step`). Last, the platform caps
 the ads a seller may post (``platform.posting_cap``; F13).
 
@@ -60,34 +61,37 @@ def _plan_resellers(model: SocialCommerceModel) -> None:
     rng = model.rngs["sellers"]
     strategies = model.strategy_registry
     code = t["strategy_code"][:n]
-    poisson = np.array([type(s).plan is Strategy.plan for s in strategies], bool)
     active = t["status"][:n] == ACTIVE
-    bulk = active & poisson[code]
+    # a strategy that keeps Strategy.plan posts Poisson(rates): drawn for all its sellers at once
+    poisson = np.array([type(s).plan is Strategy.plan for s in strategies], bool)[code]
+    bulk = active & poisson
     ads = np.zeros(n, np.int64)
     life = np.zeros(n, np.int64)
     k = np.flatnonzero(bulk)
     if k.size:
-        rate_ads = np.array([getattr(s, "ads_per_day", 0.0) for s in strategies])[code[k]]
-        rate_life = np.array([getattr(s, "lifestyle_per_day", 0.0) for s in strategies])[code[k]]
-        ads[k] = rng.poisson(rate_ads)
-        life[k] = rng.poisson(rate_life)
+        rates = np.array([[getattr(s, "ads_per_day", 0.0), getattr(s, "lifestyle_per_day", 0.0)]
+                          for s in strategies])[code[k]]
+        ads[k] = rng.poisson(rates[:, 0])
+        life[k] = rng.poisson(rates[:, 1])
     groups = np.zeros(n, np.int64)
-    owns = np.flatnonzero(bulk & (t["owns_group"][:n] != 0))
+    owns = np.flatnonzero(active & (t["owns_group"][:n] != 0))
     groups[owns] = rng.poisson(model.params.groups.ads_per_day, owns.size)
-    t["ads_today"][:n] = ads
-    t["life_today"][:n] = life
-    t["group_ads_today"][:n] = groups
-    pitch = bulk & (t["level"][:n] < p.max_level) & (rng.random(n) < p.p_pitch)
+    pitch = active & (t["level"][:n] < p.max_level) & (rng.random(n) < p.p_pitch)
     may_restock = (p.restock_amount > 0) & ((t["inventory"][:n] < p.restock_below)
                                             | (t["recruits"][:n] > 0))
-    todo = np.flatnonzero((active & ~bulk) | (bulk & may_restock)).tolist()
+    # the agents with something to decide take their turns in random order (Mesa's random)
+    todo = np.flatnonzero(active & (~poisson | may_restock)).tolist()
     model.random.shuffle(todo)
     inventory = t["inventory"]
     for i in todo:
         agent = agents[i]
-        if not bulk[i]:
-            agent.step()
-        elif inventory[i] < p.restock_below:
+        if not poisson[i]:
+            plan = agent.step()
+            ads[i], life[i] = plan.ads, plan.lifestyle
+        if may_restock[i] and inventory[i] < p.restock_below:
             buy_stock(model, agent, p.restock_amount)
+    t["ads_today"][:n] = ads
+    t["life_today"][:n] = life
+    t["group_ads_today"][:n] = groups
     recruitment.pitch(model, np.concatenate([np.flatnonzero(pitch),
                                              model.requests.take_pitches()]), rng)
