@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.backend import to_host
+from sim.backend import PicklesBackend, to_host
 
 if TYPE_CHECKING:
     from sim.model import SocialCommerceModel
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["Merchant"]
 
 
-class Merchant(mesa.Agent):
+class Merchant(PicklesBackend, mesa.Agent):
     """A brand or shop with a public account.
 
     Parameters
@@ -64,6 +64,7 @@ class Merchant(mesa.Agent):
         self.units_wholesaled = 0
         self.orders = 0
         self.unfollows = 0
+        self.active = True
         self.counterfeits_sold = 0
         self.pushes_sent = 0
         #: pushes sent before this 30-day month began (F2: service accounts, 4 a month)
@@ -132,6 +133,16 @@ class Merchant(mesa.Agent):
             self.costs += p.service_cost_per_day
             g = np.float32(p.service_trust_gain)
             self.f_trust += g * (1 - self.f_trust) * self.following
+
+    def remove(self) -> None:
+        """Close the merchant for good (Mesa's ``remove``): no more pushes or wholesale.
+
+        Its level-1 resellers then buy from outside the model (external
+        supply); its row stays in the seller table, with status ``closed``.
+        """
+        self.active = False
+        self.pushes_today = 0
+        super().remove()
 
     def sell_wholesale(self, units: int, unit_price: float) -> int:
         """Produce and ship ``units`` items to a level-1 reseller at ``unit_price``."""

@@ -152,13 +152,27 @@ class Reseller(mesa.Agent):
         """
         self.model.requests.pitch(self)
 
+    def remove(self) -> None:
+        """Leave the market for good (Mesa's ``remove``).
+
+        The reseller quits today (status ``quit``): it posts, sells and
+        pitches no more, and its row stays in the seller table. It leaves
+        ``model.agents``; ``model.resellers`` still lists it, as every
+        reseller ever.
+        """
+        t = self.model.sellers.cols
+        if t["status"][self.slot] == ACTIVE:
+            t["status"][self.slot] = QUIT
+            t["left_day"][self.slot] = self.model.day
+        super().remove()
+
     # -- supply chain -----------------------------------------------------------
     def supplier(self) -> Any:
-        """The nearest upstream still in business (a merchant is always in business)."""
+        """The nearest upstream still in business (None: buy from outside the model)."""
         up = self.upstream
         while isinstance(up, Reseller) and not up.active:
             up = up.upstream
-        return up
+        return up if up is None or up.active else None
 
     def buy_stock(self, units: int) -> int:
         """Buy ``units`` items from the nearest active upstream; return units bought."""

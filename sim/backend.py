@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BACKENDS", "get_xp", "gpu_available", "synchronize", "device_info", "is_host",
-           "to_host", "to_device", "Draws", "repeat", "add_at", "subtract_at", "multiply_at"]
+__all__ = ["BACKENDS", "get_xp", "backend_name", "PicklesBackend", "gpu_available",
+           "synchronize", "device_info", "is_host", "to_host", "to_device", "Draws", "repeat",
+           "add_at", "subtract_at", "multiply_at"]
 
 #: the backends a scenario may name
 BACKENDS = ("numpy", "cupy", "strict")
@@ -55,6 +56,32 @@ def get_xp(name: str) -> ModuleType:
         return cupy
     allowed = ", ".join(map(repr, BACKENDS))
     raise ValueError(f"run.backend = {name!r} is unknown; allowed: {allowed}")
+
+
+def backend_name(xp: Any) -> str:
+    """The backend name of array namespace ``xp`` (the inverse of :func:`get_xp`)."""
+    if xp is np:
+        return "numpy"
+    name = getattr(xp, "__name__", "")
+    if name in ("strict", "sim.strict_xp") or type(xp).__module__ == "sim.strict_xp":
+        return "strict"
+    if name.startswith("cupy"):  # pragma: no cover - GPU only
+        return "cupy"
+    raise ValueError(f"unknown array namespace {xp!r}")
+
+
+class PicklesBackend:
+    """Mixin: pickles the ``xp`` attribute by backend name (a module cannot be pickled)."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["xp"] = backend_name(state["xp"])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        state["xp"] = get_xp(state["xp"])
+        self.__dict__.update(state)
 
 
 def gpu_available() -> bool:
@@ -142,7 +169,7 @@ def multiply_at(xp: Any, a: Any, idx: Any, factor: Any) -> None:
         a[s[rank == r]] *= factor
 
 
-class Draws:
+class Draws(PicklesBackend):
     """Random draws on the backend's device from a host-seeded generator.
 
     On NumPy (and on ``strict``) the draws come from the host generator

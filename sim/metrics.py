@@ -2,6 +2,8 @@
 
 ``METRICS`` maps each per-day column to its meaning; the model fills a
 fresh :func:`new_day` dict each step and Mesa's DataCollector records it.
+A ratio with nothing to divide (no ads seen, no orders, no sellers) is NaN,
+never 0.
 """
 
 from __future__ import annotations
@@ -78,13 +80,14 @@ def observe(model: Any) -> None:
     d["resellers_active"] = float(by_status[ACTIVE])
     d["resellers_quit"] = float(by_status[QUIT])
     d["resellers_banned"] = float(by_status[BANNED])
-    d["share_resellers_losing"] = (np.count_nonzero(t.cash < 0) / t.size if t.size else 0.0)
+    d["share_resellers_losing"] = (np.count_nonzero(t.cash < 0) / t.size if t.size
+                                   else float("nan"))
     d["unsold_inventory"] = float(t.inventory.sum())
     d["wholesale_units"] = float(t.units_bought.sum() - model.units_bought_at_dawn)
     d["gmv"] = d["gmv_resellers"] + d["gmv_push"]
     d["mean_trust_resellers"] = state.mean_trust_resellers()
     xp = state.xp
-    fol = [m.f_trust[m.following] for m in model.merchant_list]
+    fol = [m.f_trust[m.following] for m in model.merchant_list if m.active]
     fol = xp.concatenate(fol) if fol else xp.zeros(0)
     n_fol = int(fol.shape[0])
     d["mean_trust_merchants"] = float(fol.sum() / n_fol) if n_fol else float("nan")

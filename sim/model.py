@@ -21,6 +21,7 @@ and the ``Reseller.strategy`` setter; every rule reads them each day.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from functools import partial
 from pathlib import Path
@@ -55,7 +56,7 @@ from sim.scenario import (
 from sim.state import Population, SellerTable, State, TieState
 from sim.state.people import UserView
 
-__all__ = ["SocialCommerceModel", "SETUP_ONLY"]
+__all__ = ["SocialCommerceModel", "SETUP_ONLY", "MAX_DAYS"]
 
 #: Parameters read only while the town is built; changing them mid-run is refused.
 SETUP_ONLY: tuple[str, ...] = (
@@ -74,6 +75,12 @@ SETUP_ONLY: tuple[str, ...] = (
     "experiment")
 
 
+#: ``seed`` not given: the scenario's ``run.seed``
+_SCENARIO_SEED: Any = object()
+#: the most days a model runs (``run.days``'s declared upper bound)
+MAX_DAYS = 3650
+
+
 def _reading(key: str, model: SocialCommerceModel) -> float:
     """Model reporter of metric ``key``: today's value."""
     return model.today[key]
@@ -89,8 +96,12 @@ class SocialCommerceModel(mesa.Model):
         declared defaults with a name and description).
     graph : networkx.Graph or FriendGraph, optional
         A friend graph to use instead of the scenario's generator.
-    seed : int, optional
-        Root seed; overrides ``run.seed``.
+    seed : int or None, optional
+        Root seed; overrides ``run.seed``. Not given: ``run.seed``. ``None``:
+        a fresh seed from the operating system (as in Mesa), recorded in
+        ``params.run.seed`` so the run can be repeated.
+    rng : int or None, optional
+        Mesa's name for ``seed`` (give one or the other).
     policy : ModerationPolicy, optional
         Platform policy; default from ``platform.policy``.
     strategies : mapping of str to PostingStrategy, optional
@@ -104,11 +115,19 @@ class SocialCommerceModel(mesa.Model):
         Dotted-key overrides, e.g. ``{"graph.n_people": 2000}``.
     interventions : iterable of Intervention, optional
         Changes applied at the start of given days (:mod:`sim.interventions`).
+    agent_reporters : mapping, optional
+        Mesa ``DataCollector`` agent reporters (attribute names or functions of
+        an agent), collected each day for every reseller and merchant.
+    **params
+        Dotted-key parameters, as ``mesa.batch_run`` passes them
+        (``SocialCommerceModel(**{"graph.n_people": 500})``); merged into
+        ``overrides``.
 
     Raises
     ------
     ScenarioError
-        A parameter is invalid (named, with what is allowed).
+        A parameter is invalid (named, with what is allowed), or both ``seed``
+        and ``rng`` are given.
     GraphError
         ``graph.require_connected`` is set and the graph is not connected.
 
@@ -122,21 +141,33 @@ class SocialCommerceModel(mesa.Model):
     """
 
     def __init__(self, params: Scenario | Mapping[str, Any] | str | Path | None = None, *,
-                 graph: nx.Graph | FriendGraph | None = None, seed: int | None = None,
+                 graph: nx.Graph | FriendGraph | None = None,
+                 seed: int | None = _SCENARIO_SEED, rng: int | None = _SCENARIO_SEED,
                  policy: ModerationPolicy | None = None,
                  strategies: Mapping[str, PostingStrategy] | None = None,
                  strategy_shares: Mapping[str, float] | None = None,
                  overrides: Mapping[str, Any] | None = None,
-                 interventions: Iterable[Any] = ()) -> None:
+                 interventions: Iterable[Any] = (),
+                 agent_reporters: Mapping[str, Any] | None = None,
+                 **params_kw: Any) -> None:
         if params is None:
             params = default_scenario()
         elif isinstance(params, str | Path):
             params = load_scenario(params)
         else:
             params = validate(params)
+        if overrides is not None and not isinstance(overrides, Mapping):
+            raise ScenarioError(f"overrides = {overrides!r}: expected a mapping of dotted keys "
+                                "to values, e.g. {'graph.n_people': 2000}")
+        overrides = {**(overrides or {}), **params_kw}
         if overrides:
             params = with_overrides(params, overrides)
-        if seed is not None:
+        if seed is not _SCENARIO_SEED and rng is not _SCENARIO_SEED:
+            raise ScenarioError(f"seed = {seed!r} and rng = {rng!r}: give one of them")
+        seed = rng if seed is _SCENARIO_SEED else seed
+        if seed is None:  # Mesa's meaning: a fresh seed (recorded, so the run repeats)
+            seed = int(np.random.SeedSequence().entropy % 2**63)
+        if seed is not _SCENARIO_SEED:
             params = with_overrides(params, {"run.seed": int(seed)})
         self.params: Scenario = params
         self.seed = params.run.seed
@@ -153,6 +184,8 @@ class SocialCommerceModel(mesa.Model):
         self.caches: dict[Any, Any] = {}
 
         # the town: friend graph, ties, people
+        #: the networkx graph the model was given (its attributes are kept), or None
+        self.source_graph: nx.Graph | None = graph if isinstance(graph, nx.Graph) else None
         if graph is None:
             graph = build_graph(params.graph, self.rngs["graph"])
         elif not isinstance(graph, FriendGraph):
@@ -192,7 +225,9 @@ class SocialCommerceModel(mesa.Model):
                 f"graph.require_connected = true but the friend graph is disconnected: the "
                 f"largest component holds {lcc:.1%} of {graph.n} people")
         self.datacollector = mesa.DataCollector(
-            model_reporters={k: partial(_reading, k) for k in METRICS})
+            model_reporters={k: partial(_reading, k) for k in METRICS},
+            agent_reporters=dict(agent_reporters or {}))
+        self.running = params.run.days > 0
 
     # ------------------------------------------------------------------ set-up
     def _check_shares(self) -> None:
@@ -231,6 +266,11 @@ class SocialCommerceModel(mesa.Model):
         rng = self.rngs["sellers"]
         n = self.graph.n
         k = int(round(r.initial_share * n))
+        if k == 0 and r.initial_share > 0:
+            warnings.warn(
+                f"resellers.initial_share = {r.initial_share:g} of {n} people rounds to 0 "
+                f"resellers: nobody will post or sell. Raise it to at least {1 / n:.3g} (one "
+                "reseller) or use a larger graph.", UserWarning, stacklevel=3)
         people = rng.choice(n, size=k, replace=False) if k else np.zeros(0, np.int64)
         names = list(self.strategy_shares)
         probs = np.array([self.strategy_shares[s] for s in names])
@@ -309,12 +349,22 @@ class SocialCommerceModel(mesa.Model):
         if self.params.run.check:
             self.state.check()
         self.day += 1
+        if self.day >= self.params.run.days:  # Mesa's run_model() and batch_run stop here
+            self.running = False
 
     def run(self, days: int | None = None, progress: bool = False) -> SocialCommerceModel:
-        """Run ``days`` days (default ``run.days``), with an optional progress bar."""
+        """Run ``days`` more days (default ``run.days``), with an optional progress bar.
+
+        Raises
+        ------
+        ValueError
+            ``days`` is negative, or the model would pass day 3,650 (the
+            declared limit of ``run.days``).
+        """
         days = self.params.run.days if days is None else int(days)
-        if days < 0:
-            raise ValueError(f"days = {days} must be >= 0")
+        if days < 0 or self.day + days > MAX_DAYS:
+            raise ValueError(f"days = {days}: a model runs 0 to {MAX_DAYS} days in all "
+                             f"(it is on day {self.day})")
         from tqdm.auto import tqdm
 
         for _ in tqdm(range(days), desc="days", unit="day", disable=not progress,

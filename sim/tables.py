@@ -30,6 +30,7 @@ def seller_table(model: SocialCommerceModel) -> pd.DataFrame:
     g = model.graph
     rows = pd.DataFrame({
         "seller_id": [f"r{s}" for s in range(t.size)],
+        "unique_id": [r.unique_id for r in model.reseller_list],
         "type": "reseller",
         "person": [g.label(int(p)) for p in t.person],
         "person_id": t.person,
@@ -51,11 +52,12 @@ def seller_table(model: SocialCommerceModel) -> pd.DataFrame:
     ms = model.merchant_list
     merch = pd.DataFrame({
         "seller_id": [f"m{m.index}" for m in ms],
+        "unique_id": [m.unique_id for m in ms],
         "type": "merchant",
         "person": "",
         "person_id": -1,
         "strategy": "public_account",
-        "level": 0, "upstream": "", "status": "active",
+        "level": 0, "upstream": "", "status": ["active" if m.active else "closed" for m in ms],
         "joined_day": 0, "left_day": -1,
         "quality": [m.quality for m in ms],
         "price": [m.price for m in ms],
@@ -117,5 +119,17 @@ def user(model: SocialCommerceModel, label: Any) -> UserView:
 
 
 def friend_graph(model: SocialCommerceModel) -> nx.Graph:
-    """The friend graph as it is now (removed ties gone), with original labels."""
-    return model.graph.to_networkx(keep=to_host((model.state.ties.flags & REMOVED) == 0))
+    """The friend graph as it is now (removed ties gone), with original labels.
+
+    A graph the model was given keeps its graph, node and edge attributes.
+    """
+    g = model.graph
+    removed = (to_host(model.state.ties.flags) & REMOVED) != 0
+    if model.source_graph is None:
+        return g.to_networkx(keep=~removed)
+    out = model.source_graph.copy()
+    e = np.flatnonzero(removed & (g.src() < g.indices))
+    label = (lambda i: i) if g.labels is None else g.labels.__getitem__
+    out.remove_edges_from((label(int(a)), label(int(b)))
+                          for a, b in zip(g.src()[e], g.indices[e], strict=True))
+    return out

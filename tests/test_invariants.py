@@ -185,7 +185,8 @@ def check_day(m: Recorder, before: dict[str, Any]) -> None:
     assert day["blocks"] == ended, "blocks/unfriends counted != friendships ended today"
     new_mutes = int(((flags & MUTED) != 0).sum() - ((before["flags"] & MUTED) != 0).sum())
     assert day["mutes"] == new_mutes
-    assert 0 <= day["ad_share_of_feed"] <= 1
+    assert np.isnan(day["ad_share_of_feed"]) if day["feed_items_seen"] == 0 else \
+        0 <= day["ad_share_of_feed"] <= 1
     assert day["feed_items_seen"] >= day["ads_seen_moments"] - 1e-6
     assert day["ads_seen_moments"] == seen["moments"].sum()
     assert day["ads_seen"] == total.sum()

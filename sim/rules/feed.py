@@ -53,7 +53,7 @@ def fill(model: SocialCommerceModel) -> kernels.Exposure:
     # (an expectation), so the ads' share of it stays in [0, 1]
     items = exp.ads_in_feed + exp.lifestyle_seen + exp.ordinary_seen
     d["feed_items_seen"] = items
-    d["ad_share_of_feed"] = exp.ads_in_feed / items if items else 0.0
+    d["ad_share_of_feed"] = exp.ads_in_feed / items if items else float("nan")
     d["ordinary_seen"] = exp.ordinary_seen
     d["ordinary_crowded_out"] = exp.crowded_out
     return exp

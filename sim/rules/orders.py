@@ -96,8 +96,10 @@ def settle_ads(model: SocialCommerceModel, intents: dict[str, Any]) -> None:
     cols = t.cols
     d = model.today
     cand = intents["st"]
+    # ratios with nothing to divide are NaN (no ads seen, no orders)
+    d["conversion"] = 0.0 if d["ads_seen"] else float("nan")
+    d["order_value_mean"] = d["buyer_trust_mean"] = float("nan")
     if cand.shape[0] == 0:
-        d["buyer_trust_mean"] = float("nan")
         return
     fail = draws.random(cand.shape[0], np.float64) < p.purchase.p_payment_fail
     n_fail = int(xp.count_nonzero(fail))
@@ -136,13 +138,13 @@ def settle_ads(model: SocialCommerceModel, intents: dict[str, Any]) -> None:
         _word_of_mouth(model, viewer[cheated], state.dgraph.indices[e[cheated]])
     d["purchases"] = float(cand.shape[0])
     # resellers' orders per ad seen; push orders (added in pushes) are not from ads
-    d["conversion"] = d["purchases"] / d["ads_seen"] if d["ads_seen"] else 0.0
+    d["conversion"] = d["purchases"] / d["ads_seen"] if d["ads_seen"] else float("nan")
     d["units_sold"] = float(h_units.sum())
     d["counterfeits_delivered"] = float(o.fake.sum()) if any_fake else 0.0
     d["gmv_moments"] = float(o.value[moments].sum())
     d["gmv_groups"] = float(o.value[~moments].sum())
     d["gmv_resellers"] = d["gmv_moments"] + d["gmv_groups"]
-    d["order_value_mean"] = (float(h_value.sum() / h_value.size) if h_value.size else 0.0)
+    d["order_value_mean"] = float(h_value.sum() / h_value.size) if h_value.size else float("nan")
     tr = o.trust_before
     d["buyer_trust_mean"] = float(tr.sum() / tr.shape[0]) if tr.shape[0] else float("nan")
 

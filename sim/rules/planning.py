@@ -45,7 +45,8 @@ def plan(model: SocialCommerceModel) -> None:
     if model.reseller_list:
         _plan_resellers(model)
     for m in model.merchant_list:
-        m.step()
+        if m.active:
+            m.step()
     t = model.sellers.cols
     n = model.sellers.size
     t["ads_today"][:n] = model.policy.cap_posts(model, t["ads_today"][:n])

@@ -48,6 +48,8 @@ def push(model: SocialCommerceModel) -> None:
     d = model.today
     decay = np.float32(1 - p.users.annoyance_decay)
     for m in model.merchant_list:
+        if not m.active:
+            continue
         k = m.pushes_today
         m.f_annoyance *= decay
         n_f = int(m.followers.shape[0])

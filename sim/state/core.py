@@ -28,7 +28,15 @@ from typing import Any
 
 import numpy as np
 
-from sim.backend import add_at, is_host, multiply_at, subtract_at, to_device, to_host
+from sim.backend import (
+    PicklesBackend,
+    add_at,
+    is_host,
+    multiply_at,
+    subtract_at,
+    to_device,
+    to_host,
+)
 from sim.components import GiantComponent
 from sim.graph import FriendGraph
 from sim.kernels import Thresholds, in_sorted, insert_at, ragged_positions, thresholds
@@ -83,7 +91,7 @@ class SellerTies:
         return int(self.tie.shape[0])
 
 
-class State:
+class State(PicklesBackend):
     """People, ties and their derived data; the only writer of person and tie arrays.
 
     Parameters
@@ -116,6 +124,8 @@ class State:
         self.st = SellerTies(xp.zeros(0, xp.int64), xp.zeros(0, xp.intp), xp.zeros(0, xp.intp),
                              xp.zeros(0, xp.uint8), Thresholds(none, none, none, none))
         self.reports = ReportWindow(report_window_days)
+        #: the person of each seller slot (device), for keys and the sellers' posts
+        self.seller_person = xp.zeros(0, xp.int64)
         self.alive_ties = graph.n_ties
         # trust sums over alive ties: toward people who do not sell ("plain": their trust
         # never changes, so these move only by removals and new resellers), and toward
@@ -132,6 +142,12 @@ class State:
         self._removed_since_lcc = False
         self._giant: GiantComponent | None = None
         self._st_keys: tuple[Any, Any] | None = None
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if is_host(self.xp):  # (on NumPy the host copies are the arrays themselves)
+            self.role_host = self.people.role
+            self.removed_host = self.ties.flags
 
     # ------------------------------------------------------------ sellers
     def make_reseller(self, person: int) -> None:
@@ -180,6 +196,13 @@ class State:
                              insert_at(xp, st.flags, at, ties.flags[e]),
                              st.thr.insert(xp, at, thr))
         ties.insert_seller_ties(at, e)
+        k = int(np.max(slots)) + 1
+        if k > self.seller_person.shape[0]:
+            grown = xp.zeros(k, xp.int64)
+            grown[: self.seller_person.shape[0]] = self.seller_person
+            self.seller_person = grown
+        self.seller_person[to_device(xp, np.asarray(slots, np.int64))] = to_device(
+            xp, np.asarray(persons, np.int64))
         self._st_keys = None
 
     def set_escalation(self, escalation: float) -> None:
@@ -205,7 +228,7 @@ class State:
         xp = self.xp
         n = np.int64(self.graph.n)
         if self._st_keys is None:
-            key = self.st.viewer.astype(xp.int64) * n + self.dgraph.indices[self.st.tie]
+            key = self.st.viewer.astype(xp.int64) * n + self.seller_person[self.st.slot]
             order = xp.argsort(key, kind="stable")
             self._st_keys = (key[order], self.st.tie[order])
         keys, tie = self._st_keys
@@ -282,7 +305,7 @@ class State:
         st = self.st
         self.ties.flags[st.tie[pos]] |= MUTED
         st.flags[pos] |= MUTED
-        seller = self.dgraph.indices[st.tie[pos]]
+        seller = self.seller_person[st.slot[pos]]
         subtract_at(xp, pop.ordinary_load, st.viewer[pos], pop.ordinary_rate[seller])
 
     def report(self, pos: Any) -> None:
@@ -432,6 +455,8 @@ class State:
         else:
             if not np.array_equal(h(st.viewer), g.src()[tie]):
                 bad.append("seller-tie viewers differ from the ties' sources")
+            if not np.array_equal(h(self.seller_person)[h(st.slot)], target[tie]):
+                bad.append("seller-tie slots' persons differ from the ties' targets")
             if not np.array_equal(h(st.flags), flags[tie]):
                 k = np.flatnonzero(h(st.flags) != flags[tie])
                 bad.append(f"seller-tie flag mirror differs at {k.size} ties (first {k[:5]})")
