@@ -94,7 +94,8 @@ SIDES = ("before", "after")
 ENV_RECORDED = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS",
                 "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONPATH")
 
-# Run in the revision's tree as ``python -c CHILD people days seed``; prints one JSON line.
+# Run in the revision's tree as ``python -c CHILD people days seed [overrides-json]``; prints
+# one JSON line.
 CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
@@ -102,8 +103,9 @@ import numpy
 import sim
 from sim.model import SocialCommerceModel
 n, days, seed = (int(a) for a in sys.argv[1:4])
+extra = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
 t1 = time.perf_counter()
-m = SocialCommerceModel(seed=seed, overrides={"graph.n_people": n, "run.days": days})
+m = SocialCommerceModel(seed=seed, overrides={"graph.n_people": n, "run.days": days, **extra})
 t2 = time.perf_counter()
 c2 = time.process_time()
 m.run()
@@ -357,12 +359,16 @@ def checkout(info: dict, root: Path) -> Iterator[Path]:
 # --- measuring ------------------------------------------------------------------------------
 
 
+#: overrides given with ``--set``, passed to both revisions' runs
+EXTRA: dict[str, object] = {}
+
+
 def measure(tree: Path, size: tuple[int, int], seed: int, what: str) -> dict:
     """One run in a fresh process in ``tree``; its JSON line as a dict."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(tree)
     people, days = size
-    cmd = [sys.executable, "-c", CHILD, str(people), str(days), str(seed)]
+    cmd = [sys.executable, "-c", CHILD, str(people), str(days), str(seed), json.dumps(EXTRA)]
     proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True)
     where = f"{what} at {size_label(size)}, seed {seed}"
     if proc.returncode != 0:
@@ -413,10 +419,19 @@ def main(argv: list[str] | None = None) -> int:
                     help="runs of each revision at each size (default 3; even is balanced)")
     ap.add_argument("--sizes", type=parse_size, nargs="+", default=None, metavar="PEOPLExDAYS",
                     help="sizes to run (default 100000x30 10000x60)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a scenario override for both revisions' runs (a JSON value), e.g. "
+                         "groups.n_groups=0 when the defaults changed between them")
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "revisions.json",
                     help="write measurements and table here (default benchmarks/results/"
                          "revisions.json)")
     args = ap.parse_args(argv)
+    for item in args.set:
+        key, _, raw = item.partition("=")
+        try:
+            EXTRA[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            EXTRA[key] = raw
     if args.repeats < 1:
         ap.error("--repeats must be >= 1")
     sizes = tuple(args.sizes) if args.sizes else SIZES
