@@ -60,6 +60,18 @@ def find_ties(indptr: Any, indices: Any, i: Any, j: Any, xp: Any = np) -> Any:
 def insert_at(xp: Any, a: Any, at: Any, values: Any) -> Any:
     """``numpy.insert(a, at, values)`` for sorted ``at``, in any array namespace.
 
+    Parameters
+    ----------
+    a : array (m,)
+    at : int array (k,)
+        Sorted insertion positions in ``a`` (as ``searchsorted`` gives them).
+    values : array (k,)
+        Values of ``a``'s dtype.
+
+    Returns
+    -------
+    array (m + k,)
+
     Examples
     --------
     >>> insert_at(np, np.array([10, 20, 30]), np.array([0, 2]), np.array([5, 25])).tolist()
@@ -75,7 +87,22 @@ def insert_at(xp: Any, a: Any, at: Any, values: Any) -> Any:
 
 
 def unique_sorted(xp: Any, x: Any) -> Any:
-    """``numpy.unique`` of a small 1-d array: a sort and one comparison (less overhead)."""
+    """``numpy.unique`` of a small 1-d array: a sort and one comparison (less overhead).
+
+    Parameters
+    ----------
+    x : array (m,)
+
+    Returns
+    -------
+    array (<= m,)
+        The distinct values, sorted.
+
+    Examples
+    --------
+    >>> unique_sorted(np, np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
     x = xp.sort(x)
     if x.shape[0] < 2:
         return x
@@ -86,7 +113,22 @@ def unique_sorted(xp: Any, x: Any) -> Any:
 
 
 def in_sorted(xp: Any, x: Any, sorted_: Any) -> Any:
-    """``numpy.isin(x, sorted_)`` for a sorted ``sorted_``: one ``searchsorted``."""
+    """``numpy.isin(x, sorted_)`` for a sorted ``sorted_``: one ``searchsorted``.
+
+    Parameters
+    ----------
+    x : array (m,)
+    sorted_ : array (k,), sorted
+
+    Returns
+    -------
+    bool array (m,)
+
+    Examples
+    --------
+    >>> in_sorted(np, np.array([1, 4, 7]), np.array([2, 4, 6])).tolist()
+    [False, True, False]
+    """
     if sorted_.shape[0] == 0:
         return xp.zeros(x.shape[0], dtype=bool)
     pos = xp.minimum(xp.searchsorted(sorted_, x), sorted_.shape[0] - 1)

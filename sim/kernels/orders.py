@@ -19,9 +19,35 @@ def purchase_probability(xp: Any, *, trust: Any, need: Any, appeal: Any, price: 
 
     One ad converts with ``p = p_base * trust * need * appeal *
     (reference_price / price)**elasticity * exp(-fatigue * annoyance)``,
-    clipped to [0, 1]; ``k`` ads give ``1 - (1 - p)**k``. ``price_factor``, when
-    given, is ``(reference_price / price)**elasticity`` already computed (per
-    seller, then gathered: the same numbers without a power per exposure).
+    clipped to [0, 1]; ``k`` ads give ``1 - (1 - p)**k`` (F14, F15; LIT U7, U8
+    for fatigue).
+
+    Parameters
+    ----------
+    trust, need : float arrays (m,)
+        The viewer's trust in the seller and need for the product, in [0, 1].
+    appeal : float or float array (m,)
+        Multiplier of the seller's strategy (1 for merchants).
+    price : float or float array (m,)
+        Retail price, RMB.
+    annoyance : float32 array (m,)
+        The viewer's annoyance with the seller (annoyance units).
+    exposures : int array (m,)
+        Ads (or pushes) seen today, ``k``.
+    p_base : float
+        Conversion of one ad at full trust and need, at the reference price.
+    reference_price : float
+        RMB at which the price factor is 1.
+    elasticity, fatigue : float
+        Exponent of the price factor; 1/annoyance.
+    price_factor : float array (m,), optional
+        ``(reference_price / price)**elasticity`` already computed (per
+        seller, then gathered: the same numbers without a power per exposure).
+
+    Returns
+    -------
+    float array (m,)
+        Probability of at least one purchase intent today.
     """
     if price_factor is None:
         price_factor = (reference_price / price) ** elasticity
@@ -87,6 +113,17 @@ def bernoulli(xp: Any, draws: Any, p: Any) -> Any:
     ``exp(log(1 - p))`` (with ``p`` and the result flipped when ``p > 0.5``); a
     redraw happens only when ``U`` exceeds ``qn / q``, which is 1 up to rounding.
     ``tests/test_performance_paths.py`` checks equality with ``rng.binomial``.
+
+    Parameters
+    ----------
+    draws : sim.backend.Draws
+    p : float array (m,)
+        Probabilities in [0, 1].
+
+    Returns
+    -------
+    int64 array (m,)
+        0 or 1 each.
     """
     p = p.astype(xp.float64)
     out = xp.zeros(p.shape[0], xp.int64)
