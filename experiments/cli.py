@@ -129,7 +129,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sw = subparsers.add_parser(
         "sweep", help="run a parameter sweep (resumable) into a Parquet dataset",
         description="Run every design point x replicate of a scenario's [experiment.sweep]. "
-                    "Rerunning the same command resumes: finished runs are skipped.")
+                    "Rerunning the same command resumes: finished runs whose files match the "
+                    "manifest are skipped, damaged ones redone. One sweep at a time writes "
+                    "into a folder (DIR/sweep.lock names it).")
     sw.add_argument("scenario", help="scenario TOML with an [experiment] table, or S1..S9")
     sw.add_argument("--replicates", type=int, help="replicates per design point")
     sw.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,

@@ -148,7 +148,8 @@ def run_outputs(metrics: pd.DataFrame, agents: pd.DataFrame, n_people: int | Non
     month-1 and month-3 values of conversion and trust (``*_m1`` = days 0-29,
     ``*_m3`` = the last 30 days), and per-strategy means over the initial
     (level-1) resellers: ``revenue_<strategy>``, ``profit_<strategy>``,
-    ``units_<strategy>``. With ``n_people``, ``moments_read_rate`` estimates
+    ``units_<strategy>``. A ratio or mean with nothing to divide by (no ads
+    seen, no orders, no resellers) is NaN, not 0. With ``n_people``, ``moments_read_rate`` estimates
     the share of Moments ads delivered to a friend that the friend reads:
     the share of people opening Moments a day times the share of their feed
     load they read (attention, F9).
@@ -193,7 +194,8 @@ def run_outputs(metrics: pd.DataFrame, agents: pd.DataFrame, n_people: int | Non
         out[f"gmv_resellers_{tag}"] = float(part["gmv_resellers"].sum())
         out[f"recruits_{tag}"] = float(part["recruits"].sum())
     buy = m["order_value_mean"] > 0
-    out["order_value_mean"] = float(m.loc[buy, "order_value_mean"].mean()) if buy.any() else 0.0
+    out["order_value_mean"] = (float(m.loc[buy, "order_value_mean"].mean()) if buy.any()
+                               else float("nan"))
     ok = buy & m["buyer_trust_mean"].notna()
     out["trust_order_value_corr"] = (
         float(np.corrcoef(m.loc[ok, "buyer_trust_mean"], m.loc[ok, "order_value_mean"])[0, 1])
@@ -201,7 +203,8 @@ def run_outputs(metrics: pd.DataFrame, agents: pd.DataFrame, n_people: int | Non
         and m.loc[ok, "order_value_mean"].std() > 0 else float("nan"))
     r = agents[agents["type"] == "reseller"]
     out["resellers_ever"] = float(len(r))
-    out["share_resellers_lost_money"] = float((r["profit"] < 0).mean()) if len(r) else 0.0
+    out["share_resellers_lost_money"] = (float((r["profit"] < 0).mean()) if len(r)
+                                         else float("nan"))
     first = r[r["level"] == 1]
     for s in STRATEGIES:
         g = first[first["strategy"] == s]

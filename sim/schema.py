@@ -18,7 +18,12 @@ The conventions:
 - ``person`` is a string in every table (the graph's label as text), so the
   seller and people tables join on it in any tool (``person_id``, the
   0-based row of the person, is ``int64`` in both);
-- undefined ratios (0 / 0) are ``NaN``, never 0.
+- in a sweep's ``runs`` table an undefined ratio or mean (0 / 0: no ads
+  seen, no orders, no resellers) is ``NaN``, never 0. Among the daily
+  metrics, ``buyer_trust_mean`` and ``mean_trust_merchants`` are ``NaN`` when
+  undefined, while ``conversion``, ``ad_share_of_feed``, ``order_value_mean``
+  and ``share_resellers_losing`` are reported as 0 then (the rules in
+  ``sim/rules`` and ``sim/metrics.py`` decide).
 
 Tables: :data:`METRICS` (one row per day), :data:`SELLERS` (one row per
 reseller and merchant; a sweep's ``agents`` table), :data:`PEOPLE` (one row
@@ -469,12 +474,13 @@ def _run_output_fields() -> tuple[Field, ...]:
         ("moments_read_rate", "float64", "share", "estimated share of Moments ads delivered "
                                                   "that are read (F9)"),
         ("order_value_mean", "float64", "RMB/order", "mean reseller order value over the "
-                                                     "days with orders"),
+                                                     "days with orders; NaN without orders"),
         ("trust_order_value_corr", "float64", "correlation", "correlation over days of buyer "
                                                              "trust and order value"),
         ("resellers_ever", "int64", "resellers", "resellers who ever sold"),
         ("share_resellers_lost_money", "float64", "share", "share of resellers with negative "
-                                                           "profit at the end"),
+                                                           "profit at the end; NaN without "
+                                                           "resellers"),
         ("merchant_revenue", "float64", "RMB", "merchants' revenue"),
         ("merchant_profit", "float64", "RMB", "merchants' profit"),
         ("seconds", "float64", "s", "wall time of the run"),

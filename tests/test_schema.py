@@ -40,6 +40,21 @@ def test_every_column_of_every_table_is_declared(result):
             assert f.description, f"{table.name}.{f.name} has no description"
 
 
+def test_run_outputs_are_declared_and_flows_agree(result):
+    from experiments.sweep import FLOWS, run_outputs
+
+    out = run_outputs(result.metrics, result.agents, 200)
+    assert set(out) | {"seconds"} == set(S.RUN_OUTPUTS.names)
+    assert set(FLOWS) == {"ads_posted", "openers", "ads_seen", "ads_seen_moments",
+                          "ads_seen_group", "ads_seen_direct", "feed_items_seen",
+                          "ordinary_seen", "ordinary_crowded_out", "mutes", "blocks",
+                          "blocks_resellers", "blocks_others", "reports", "bans", "purchases",
+                          "units_sold", "payment_failures", "gmv", "gmv_moments", "gmv_groups",
+                          "gmv_push", "gmv_resellers", "counterfeits_delivered",
+                          "word_of_mouth_warnings", "recruits", "quits", "wholesale_units",
+                          "pushes_sent", "push_opens", "unfollows"}
+
+
 def test_field_metadata_units_descriptions_and_table_name(result):
     data = S.METRICS.to_bytes(result.metrics)
     sch = pq.read_schema(io.BytesIO(data))

@@ -66,7 +66,9 @@ def test_no_seller_point_reads_with_read_table_pandas_pyarrow(no_seller_sweep):
         p["units_sold"])
     runs = read_table(out, "runs")
     assert runs["point"].tolist() == list(range(12))
-    assert runs.loc[runs["variant"] == "none", "resellers_ever"].eq(0).all()
+    none = runs["variant"] == "none"
+    assert runs.loc[none, "resellers_ever"].eq(0).all()
+    assert runs.loc[none, "share_resellers_lost_money"].isna().all()  # undefined, not 0
     assert pd.api.types.is_integer_dtype(runs["purchases"])
     assert runs["gmv_per_ad_groups"].isna().any()  # undefined, not 0, without sellers
 
