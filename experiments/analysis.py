@@ -4,7 +4,9 @@
 
 - ``summary.csv``      per design point and output: mean, 95% CI, replicates
 - ``sensitivity.csv``  Sobol (S1, ST) or Morris (mu*, sigma) indices, for a
-  ``sobol`` or ``morris`` sample
+  ``sobol`` or ``morris`` sample (the outputs that are defined at every point)
+- ``skipped.txt``      the outputs left out of the indices, each with why (an
+  output that is NaN at some design points); absent when none was
 - ``timeseries.png``   chosen per-day columns, mean and 95% CI band per point
 - ``heatmap_<output>.png`` for a two-factor grid
 - ``sensitivity.png``  bars of the indices
@@ -22,10 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.design import parse_spec, salib_problem
+from experiments.design import SweepSpec, design_points, parse_spec, salib_problem
 from experiments.sweep import read_design, read_table, scenario_for
 
 __all__ = ["mean_ci", "summarize", "point_table", "timeseries_ci", "sensitivity",
+           "morris_indices",
            "plot_timeseries", "plot_heatmap", "plot_frontier", "plot_sensitivity",
            "plot_points", "analyze"]
 
@@ -103,21 +106,98 @@ def timeseries_ci(metrics: pd.DataFrame, column: str, by: str = "point",
     return df
 
 
+def morris_indices(spec: SweepSpec, points: list[dict[str, Any]], y: Any,
+                   num_resamples: int = 1000, conf_level: float = 0.95,
+                   seed: int | None = None) -> pd.DataFrame:
+    """Morris indices from the values actually run: ``mu``, ``mu_star``, ``sigma``.
+
+    An elementary effect is the change of ``y`` along one step of a
+    trajectory divided by the step of the factor as run, on the factor's
+    unit scale (a range: ``(x - low) / (high - low)``; a list of levels: its
+    index over ``len - 1``). So a discrete factor whose grid levels round to
+    unevenly spaced values still gets exact effects (``y = posting_cap`` over
+    0..4 has ``mu_star = 4``, the change over the range), where the nominal
+    grid step (SALib's ``delta``) would be off by the rounding.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+        The Morris spec.
+    points : list of dict
+        The design points (:func:`experiments.design.design_points`), trajectory
+        by trajectory.
+    y : array-like
+        One output value per point.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``factor, mu, mu_star, mu_star_conf, sigma`` (``mu_star_conf``: half
+        width of a bootstrap confidence interval of ``mu_star``).
+    """
+    keys = list(spec.sweep)
+    k = len(keys)
+    y = np.asarray(y, dtype=float)
+    x = np.empty((len(points), k))
+    for j, key in enumerate(keys):
+        levels = spec.sweep[key]
+        if isinstance(levels, dict):
+            lo, hi = float(levels["low"]), float(levels["high"])
+            x[:, j] = [(float(p[key]) - lo) / (hi - lo) for p in points]
+        else:
+            index = {repr(v): i for i, v in enumerate(levels)}
+            x[:, j] = [index[repr(p[key])] / (len(levels) - 1) for p in points]
+    if len(points) % (k + 1) or len(y) != len(points):
+        raise ValueError(f"{len(points)} points, {len(y)} outputs: not trajectories of {k + 1}")
+    effects: list[list[float]] = [[] for _ in keys]
+    for t in range(len(points) // (k + 1)):
+        xs, ys = x[t * (k + 1):(t + 1) * (k + 1)], y[t * (k + 1):(t + 1) * (k + 1)]
+        for step in range(k):
+            dx = xs[step + 1] - xs[step]
+            moved = np.flatnonzero(dx != 0)
+            if moved.size == 1:  # one factor per step; a step that rounds to none is skipped
+                j = int(moved[0])
+                effects[j].append(float((ys[step + 1] - ys[step]) / dx[j]))
+    from scipy import stats
+
+    rng = np.random.default_rng(seed)
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    rows = []
+    for key, ee in zip(keys, effects, strict=True):
+        e = np.asarray(ee)
+        if e.size == 0:
+            rows.append({"factor": key, "mu": np.nan, "mu_star": np.nan,
+                         "mu_star_conf": np.nan, "sigma": np.nan})
+            continue
+        boot = np.abs(e[rng.integers(0, e.size, (num_resamples, e.size))]).mean(axis=1)
+        rows.append({"factor": key, "mu": float(e.mean()), "mu_star": float(np.abs(e).mean()),
+                     "mu_star_conf": float(z * boot.std(ddof=1)) if e.size > 1 else np.nan,
+                     "sigma": float(e.std(ddof=1)) if e.size > 1 else np.nan})
+    return pd.DataFrame(rows)
+
+
 def sensitivity(out: str | Path, outputs: list[str]) -> pd.DataFrame:
     """SALib Sobol or Morris indices of ``outputs`` for a ``sobol`` / ``morris`` sweep.
 
-    Each output is averaged over replicates at each design point first.
+    Each output is averaged over replicates at each design point first. An
+    output that is NaN at some design points (undefined there, such as
+    ``gmv_per_ad_groups`` where no group ads were seen), or for Sobol the same
+    at every point, has no indices: it is left out, and named with the reason
+    in ``result.attrs["skipped"]`` (output -> reason); the other outputs are
+    analysed.
 
     Returns
     -------
     pandas.DataFrame
         Sobol: ``output, factor, S1, S1_conf, ST, ST_conf``; Morris:
-        ``output, factor, mu_star, mu_star_conf, sigma``.
+        ``output, factor, mu, mu_star, mu_star_conf, sigma``
+        (:func:`morris_indices`).
 
     Raises
     ------
     ValueError
-        If the sweep is not a ``sobol`` or ``morris`` sample, or runs are missing.
+        If the sweep is not a ``sobol`` or ``morris`` sample, or design points
+        have no finished runs (finish the sweep first).
     """
     design = read_design(out)
     sample = design["sample"]
@@ -129,36 +209,41 @@ def sensitivity(out: str | Path, outputs: list[str]) -> pd.DataFrame:
     problem = salib_problem(spec)
     runs = read_table(out, "runs")
     n_points = len(point_table(out))
+    have = set(runs["point"]) if len(runs) else set()
+    missing = n_points - len(have & set(range(n_points)))
+    if missing:
+        raise ValueError(f"{missing} of {n_points} design points have no finished runs; "
+                         "finish the sweep first (rerun the same scsim sweep command)")
     means = runs.groupby("point")[outputs].mean().reindex(range(n_points))
-    if means.isna().any().any():
-        missing = int(means.isna().any(axis=1).sum())
-        raise ValueError(f"{missing} design points have no finished runs (or NaN outputs); "
-                         "finish the sweep first")
+    seed = int(design["scenario"]["run"]["seed"] % 2**32)
+    skipped: dict[str, str] = {}
     rows = []
-    if sample == "sobol":
-        from SALib.analyze import sobol
+    points = design_points(spec) if sample == "morris" else []
+    for o in outputs:
+        y = means[o].to_numpy(dtype=float)
+        bad = int((~np.isfinite(y)).sum())
+        if bad:
+            skipped[o] = (f"{o} is NaN at {bad} of {n_points} design points (undefined "
+                          "there, e.g. a ratio with nothing to divide by); no indices for it")
+            continue
+        if sample == "sobol":
+            from SALib.analyze import sobol
 
-        for o in outputs:
-            res = sobol.analyze(problem, means[o].to_numpy(), calc_second_order=False,
-                                seed=int(design["scenario"]["run"]["seed"] % 2**32))
+            if np.ptp(y) == 0:
+                skipped[o] = (f"{o} is {y[0]:g} at every design point: no variance to "
+                              "apportion, no Sobol indices")
+                continue
+            res = sobol.analyze(problem, y, calc_second_order=False, seed=seed)
             for j, f in enumerate(problem["names"]):
                 rows.append({"output": o, "factor": f, "S1": res["S1"][j],
                              "S1_conf": res["S1_conf"][j], "ST": res["ST"][j],
                              "ST_conf": res["ST_conf"][j]})
-    else:
-        from SALib.analyze import morris
-        from SALib.sample import morris as morris_sample
-
-        x = morris_sample.sample(problem, spec.n, num_levels=4,
-                                 seed=int(spec.scenario.run.seed % 2**32))
-        for o in outputs:
-            res = morris.analyze(problem, x, means[o].to_numpy(), num_levels=4,
-                                 seed=int(spec.scenario.run.seed % 2**32))
-            for j, f in enumerate(problem["names"]):
-                rows.append({"output": o, "factor": f, "mu_star": res["mu_star"][j],
-                             "mu_star_conf": res["mu_star_conf"][j],
-                             "sigma": res["sigma"][j]})
-    return pd.DataFrame(rows)
+        else:
+            idx = morris_indices(spec, points, y, seed=seed)
+            rows += [{"output": o} | r for r in idx.to_dict("records")]
+    df = pd.DataFrame(rows)
+    df.attrs["skipped"] = skipped
+    return df
 
 
 # ---------------------------------------------------------------------- figures
@@ -329,7 +414,9 @@ def analyze(out: str | Path, outputs: list[str] | None = None,
     Returns
     -------
     dict of str to Path
-        What was written.
+        What was written (``skipped``: the outputs without sensitivity indices,
+        with the reason, one a line). Earlier ``sensitivity.*`` files are
+        removed first, so none is left from an earlier analysis.
 
     Raises
     ------
@@ -348,6 +435,11 @@ def analyze(out: str | Path, outputs: list[str] | None = None,
                          f"{', '.join(sorted(c for c in runs.columns if runs[c].dtype != object))}")
     ana = out / "analysis"
     ana.mkdir(exist_ok=True)
+    for name in ("sensitivity.csv", "sensitivity.png"):  # never leave a stale result behind
+        (ana / name).unlink(missing_ok=True)
+    skipped: dict[str, str] = {}
+    written_skipped = ana / "skipped.txt"
+    written_skipped.unlink(missing_ok=True)
     points = point_table(out)
     summary = summarize(runs, outputs).merge(points, on="point")
     written = {"summary": ana / "summary.csv"}
@@ -355,10 +447,15 @@ def analyze(out: str | Path, outputs: list[str] | None = None,
     factors = [f for f in design["factors"] if f in points.columns]
     if design["sample"] in ("sobol", "morris"):
         idx = sensitivity(out, outputs)
-        written["sensitivity"] = ana / "sensitivity.csv"
-        idx.to_csv(written["sensitivity"], index=False)
-        if figures:
-            written["sensitivity_png"] = plot_sensitivity(idx, ana / "sensitivity.png")
+        skipped.update(idx.attrs.get("skipped", {}))
+        if len(idx):
+            written["sensitivity"] = ana / "sensitivity.csv"
+            idx.to_csv(written["sensitivity"], index=False)
+            if figures:
+                written["sensitivity_png"] = plot_sensitivity(idx, ana / "sensitivity.png")
+    if skipped:
+        written_skipped.write_text("\n".join(skipped.values()) + "\n", encoding="utf-8")
+        written["skipped"] = written_skipped
     if not figures:
         return written
     columns = timeseries or ["ads_seen", "gmv", "mean_trust_resellers"]

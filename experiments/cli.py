@@ -35,7 +35,7 @@ def resolve_scenario(name: str) -> Path:
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from experiments.design import expand, parse_spec
-    from experiments.sweep import SweepInterrupted, run_sweep
+    from experiments.sweep import SweepInterrupted, SweepTerminated, default_out, run_sweep
     from sim.cli import parse_set
 
     path = resolve_scenario(args.scenario)
@@ -43,14 +43,20 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.set:
         scenario = with_overrides(scenario, parse_set(args.set))
     spec = parse_spec(scenario, replicates=args.replicates, sample=args.sample, n=args.n)
-    out = Path(args.out) if args.out else Path("runs") / "sweeps" / scenario.name
+    out = Path(args.out) if args.out else default_out(scenario.name)
     n_runs = len({r.run_id for r in expand(spec)})
-    where = f"Dask ({args.dask})" if args.dask else f"{args.workers} local process(es)"
+    where = (f"Dask ({args.dask})" if args.dask else
+             f"Dask (scheduler file {args.scheduler_file})" if args.scheduler_file else
+             f"{args.workers} local process(es)")
     print(f"sweep {scenario.name}: {n_runs} runs ({spec.sample}, {spec.replicates} replicates) "
-          f"on {where} -> {out}/")
+          f"on {where} -> {out}/", flush=True)
     try:
         res = run_sweep(spec, out, workers=args.workers, dask=args.dask,
-                        progress=not args.quiet)
+                        scheduler_file=args.scheduler_file, progress=not args.quiet,
+                        log=lambda m: print(m, flush=True))
+    except SweepTerminated as exc:
+        print(f"scsim: sweep stopped: {exc}", flush=True)
+        return 128 + exc.signum
     except SweepInterrupted as exc:
         print(f"scsim: sweep stopped: {exc}")
         return 1
@@ -58,7 +64,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         print(f"\nscsim: interrupted; finished runs are kept in {out}/done: rerun the same "
               "command to resume")
         raise
-    print(f"{res.finished} finished, {res.failed} failed, {res.skipped} already done; "
+    redone = f"; {res.redone} of them redone (damaged files)" if res.redone else ""
+    print(f"{res.finished} finished, {res.failed} failed, {res.skipped} already done{redone}; "
           f"{res.seconds:.1f} s ({res.runs_per_minute:.1f} runs/min)")
     if res.failed:
         print(f"failures (error, parameters, traceback) in {out}/failed/")
@@ -81,6 +88,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if "sensitivity" in written:
         idx = pd.read_csv(written["sensitivity"])
         print(idx.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    if "skipped" in written:
+        for line in Path(written["skipped"]).read_text(encoding="utf-8").splitlines():
+            print(f"sensitivity: skipped {line}")
     for name, path in written.items():
         print(f"{name}: {path}")
     return 0
@@ -95,10 +105,16 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
             raise ScenarioError(f"experiment {args.id!r} is unknown; use S1..S9 or all")
     out = Path(args.out)
     findings = []
+    from experiments.sweep import SweepInterrupted, SweepTerminated
+
     for i in ids:
-        f = run_experiment(i, replicates=args.replicates, workers=args.workers,
-                           data=Path(args.data), out=out, dask=args.dask,
-                           people=args.people, progress=not args.quiet)
+        try:
+            f = run_experiment(i, replicates=args.replicates, workers=args.workers,
+                               data=Path(args.data), out=out, dask=args.dask,
+                               people=args.people, progress=not args.quiet)
+        except SweepInterrupted as exc:
+            print(f"scsim: experiment {i} stopped: {exc}", flush=True)
+            return 128 + exc.signum if isinstance(exc, SweepTerminated) else 1
         findings.append(f)
         print(f"{i}: {f.status_word()} - {f.verdict}")
         print(f"   report: {out / (i + '.md')}")
@@ -113,7 +129,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sw = subparsers.add_parser(
         "sweep", help="run a parameter sweep (resumable) into a Parquet dataset",
         description="Run every design point x replicate of a scenario's [experiment.sweep]. "
-                    "Rerunning the same command resumes: finished runs are skipped.")
+                    "Rerunning the same command resumes: finished runs whose files match the "
+                    "manifest are skipped, damaged ones redone. One sweep at a time writes "
+                    "into a folder (DIR/sweep.lock names it).")
     sw.add_argument("scenario", help="scenario TOML with an [experiment] table, or S1..S9")
     sw.add_argument("--replicates", type=int, help="replicates per design point")
     sw.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
@@ -121,9 +139,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sw.add_argument("--sample", choices=("grid", "lhs", "sobol", "morris"),
                     help="design (default: the scenario's, else grid)")
     sw.add_argument("--n", type=int, help="sample size for lhs/sobol/morris")
-    sw.add_argument("--dask", metavar="ADDRESS",
-                    help="run on Dask: 'local' starts a LocalCluster, else a scheduler address")
-    sw.add_argument("--out", help="sweep folder (default runs/sweeps/NAME)")
+    dsk = sw.add_mutually_exclusive_group()
+    dsk.add_argument("--dask", metavar="ADDRESS",
+                     help="run on Dask: 'local' starts a LocalCluster, else a scheduler address")
+    dsk.add_argument("--scheduler-file", metavar="FILE",
+                     help="run on the Dask cluster of this scheduler file (dask scheduler "
+                          "--scheduler-file FILE); the results come back to --out here")
+    sw.add_argument("--out", help="sweep folder (default runs/sweeps/NAME, with NAME made a "
+                                  "safe folder name)")
     sw.add_argument("--set", action="append", metavar="KEY=VALUE",
                     help="override a base parameter, e.g. --set graph.n_people=2000")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")

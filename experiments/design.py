@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -44,6 +45,9 @@ __all__ = [
     "parse_spec",
     "design_points",
     "expand",
+    "factor_types",
+    "integer_levels",
+    "morris_levels",
     "replicate_seed",
     "run_id",
     "salib_problem",
@@ -69,8 +73,8 @@ class SweepSpec:
     sample : str
         ``grid``, ``lhs``, ``sobol`` or ``morris``.
     n : int
-        Base sample size for ``lhs`` (points), ``sobol`` (Saltelli N) and
-        ``morris`` (trajectories).
+        Base sample size for ``lhs`` (points), ``sobol`` (Saltelli N, a power
+        of two) and ``morris`` (trajectories).
     replicates : int
         Runs per design point, each with its own seed.
     outputs : list of str
@@ -158,8 +162,9 @@ def parse_spec(scenario: Scenario, *, replicates: int | None = None, sample: str
     ScenarioError
         For an unknown parameter, an empty level list, a range with
         ``low >= high`` or outside the parameter's valid range, a range under
-        ``grid`` sampling, ``replicates < 1``, ``n < 1`` or an unknown sample.
-        Every value is checked through :func:`sim.scenario.with_overrides`.
+        ``grid`` sampling, ``replicates < 1``, ``n < 1``, a ``sobol`` sample
+        whose ``n`` is not a power of two, or an unknown sample. Every value is
+        checked through :func:`sim.scenario.with_overrides`.
     """
     exp = dict(scenario.experiment)
     sweep = dict(exp.get("sweep", {}))
@@ -174,6 +179,11 @@ def parse_spec(scenario: Scenario, *, replicates: int | None = None, sample: str
         raise ScenarioError(f"replicates = {reps!r} must be an integer >= 1")
     if n < 1:
         raise ScenarioError(f"n = {n} must be >= 1 (sample size for {sample})")
+    if sample == "sobol" and n & (n - 1):
+        lo = 1 << (n.bit_length() - 1)
+        raise ScenarioError(
+            f"n = {n}: Sobol sampling (Saltelli's scheme) needs n a power of two, or its "
+            f"indices lose their convergence properties; use n = {lo} or n = {2 * lo}")
     if not sweep and not variants:
         raise ScenarioError(
             f"scenario {scenario.name!r} has no [experiment.sweep] or [experiment.variants] "
@@ -231,25 +241,97 @@ def parse_spec(scenario: Scenario, *, replicates: int | None = None, sample: str
     return spec
 
 
+def integer_levels(spec: SweepSpec, key: str) -> int | None:
+    """How many values factor ``key`` takes when they are discrete, else None.
+
+    A list of levels takes ``len(levels)`` values (its indices); a range of an
+    integer parameter takes ``high - low + 1``; a range of a real parameter is
+    continuous (None).
+    """
+    levels = spec.sweep[key]
+    if isinstance(levels, list | tuple):
+        return len(levels)
+    if _field_type(key) is int:
+        return int(math.floor(levels["high"])) - int(math.ceil(levels["low"])) + 1
+    return None
+
+
 def salib_problem(spec: SweepSpec) -> dict[str, Any]:
-    """The SALib problem dict of the numeric factors (lists span their min..max)."""
+    """The SALib problem dict of the factors, in unit bins for discrete ones.
+
+    A real range spans ``[low, high]``; a discrete factor with ``k`` values
+    spans ``[low, low + k]`` (a list: ``[0, k]``), which :func:`design_points`
+    cuts into ``k`` equal bins, one a value, so every value gets the same
+    share of the unit interval (and of the draws).
+    """
     names, bounds = [], []
     for key, levels in spec.sweep.items():
+        k = integer_levels(spec, key)
         if isinstance(levels, dict):
-            bounds.append([float(levels["low"]), float(levels["high"])])
+            lo = float(levels["low"]) if k is None else float(math.ceil(levels["low"]))
+            bounds.append([lo, float(levels["high"]) if k is None else lo + k])
         else:
             bounds.append([0.0, float(len(levels))])
         names.append(key)
     return {"num_vars": len(names), "names": names, "bounds": bounds}
 
 
-def _cast(key: str, x: float, levels: Any) -> Any:
-    """Map a unit-scaled draw to a parameter value (lists are categorical)."""
+def morris_levels(spec: SweepSpec) -> int:
+    """The Morris grid's number of levels ``p`` for this spec.
+
+    Without discrete factors the usual ``p = 4``. With discrete factors of
+    ``k1, k2, ...`` values, the smallest even multiple of their least common
+    multiple that is at least 4 (when it is at most 24): then each value of
+    each discrete factor is ``p / k`` grid levels, so every value is sampled
+    and equally often (0..4 gets ``p = 10``: two levels a value). Beyond 24,
+    the smallest even ``p >= max(k)`` (up to 24) reaches every value of the
+    widest factor, if not exactly equally often. Elementary effects are
+    computed from the values actually run (:func:`experiments.analysis.
+    morris_indices`), so they are exact whatever the rounding.
+    """
+    ks = [k for key in spec.sweep if (k := integer_levels(spec, key)) is not None]
+    if not ks:
+        return 4
+    p = math.lcm(2, *ks)
+    while p < 4:
+        p *= 2
+    if p <= 24:
+        return p
+    p = max(4, max(ks) + max(ks) % 2)
+    return p if p <= 24 else 4
+
+
+def _cast(key: str, x: float, levels: Any, bounds: list[float]) -> Any:
+    """Map a draw in ``bounds`` to a parameter value (discrete: ``k`` equal bins)."""
     if isinstance(levels, list | tuple):
-        return levels[min(int(x), len(levels) - 1)]
+        return levels[min(max(int(math.floor(x)), 0), len(levels) - 1)]
     if _field_type(key) is int:
-        return int(round(x))
+        lo, hi = int(bounds[0]), int(bounds[1]) - 1
+        return min(max(int(math.floor(x)), lo), hi)
     return float(x)
+
+
+def factor_types(spec: SweepSpec) -> dict[str, str]:
+    """Column type of each factor in the sweep's tables (:mod:`sim.schema` type names).
+
+    From the parameter's declaration (``int64``, ``float64``, ``bool``,
+    ``string``), so a factor has one type in every file of a sweep folder;
+    ``variant`` is a ``string``.
+    """
+    out: dict[str, str] = {"variant": "string"} if spec.variants else {}
+    for key, levels in spec.sweep.items():
+        kind = _field_type(key)
+        values = list(levels.values()) if isinstance(levels, dict) else list(levels)
+        if kind is bool or (kind is None and all(isinstance(v, bool) for v in values)):
+            out[key] = "bool"
+        elif kind is int:
+            out[key] = "int64"
+        elif kind is float or (kind is None and all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in values)):
+            out[key] = "float64"
+        else:
+            out[key] = "string"
+    return out
 
 
 def design_points(spec: SweepSpec) -> list[dict[str, Any]]:
@@ -257,8 +339,12 @@ def design_points(spec: SweepSpec) -> list[dict[str, Any]]:
 
     Grid: the Cartesian product of the levels (and variants). LHS: ``n``
     points of a Latin hypercube (scipy, seeded from ``run.seed``). Sobol:
-    Saltelli's scheme of SALib (``n * (2k + 2)`` points). Morris: SALib's
-    ``n`` trajectories (``n * (k + 1)`` points).
+    Saltelli's scheme of SALib for first-order and total indices
+    (``n * (k + 2)`` points for ``k`` factors; ``n`` a power of two). Morris:
+    SALib's ``n`` trajectories (``n * (k + 1)`` points) on a grid of
+    :func:`morris_levels` levels. A discrete factor (a list of levels, or a
+    range of an integer parameter) with ``k`` values maps the unit interval to
+    ``k`` equal bins, so each value is drawn equally often.
 
     Returns
     -------
@@ -275,16 +361,17 @@ def design_points(spec: SweepSpec) -> list[dict[str, Any]]:
             pts.append(d | dict(zip(keys, vals, strict=True)))
         return pts
     problem = salib_problem(spec)
+    bounds = problem["bounds"]
     seed = int(spec.scenario.run.seed % (2**32))
     if spec.sample == "lhs":
         from scipy.stats import qmc
 
         u = qmc.LatinHypercube(d=len(keys), seed=np.random.default_rng(seed)).random(spec.n)
-        lo = np.array([b[0] for b in problem["bounds"]])
-        hi = np.array([b[1] for b in problem["bounds"]])
+        lo = np.array([b[0] for b in bounds])
+        hi = np.array([b[1] for b in bounds])
         x = lo + u * (hi - lo)
         base = [{"variant": v} if v is not None else {} for v in variant_names]
-        return [b | {k: _cast(k, x[i, j], spec.sweep[k]) for j, k in enumerate(keys)}
+        return [b | {k: _cast(k, x[i, j], spec.sweep[k], bounds[j]) for j, k in enumerate(keys)}
                 for b in base for i in range(spec.n)]
     if spec.sample == "sobol":
         from SALib.sample import sobol as sobol_sample
@@ -293,8 +380,9 @@ def design_points(spec: SweepSpec) -> list[dict[str, Any]]:
     else:
         from SALib.sample import morris as morris_sample
 
-        x = morris_sample.sample(problem, spec.n, num_levels=4, seed=seed)
-    return [{k: _cast(k, row[j], spec.sweep[k]) for j, k in enumerate(keys)} for row in x]
+        x = morris_sample.sample(problem, spec.n, num_levels=morris_levels(spec), seed=seed)
+    return [{k: _cast(k, row[j], spec.sweep[k], bounds[j]) for j, k in enumerate(keys)}
+            for row in x]
 
 
 def _overrides(spec: SweepSpec, values: dict[str, Any]) -> dict[str, Any]:
