@@ -8,11 +8,15 @@ Table of contents, in dependency order:
 - :mod:`sim.backend`    the array namespace (NumPy or CuPy)
 - :mod:`sim.generators` friend-graph generators that build CSR arrays directly
 - :mod:`sim.graph`      the friend graph as CSR arrays with per-tie state
-- :mod:`sim.ties`       trust, annoyance, muted/removed flags per directed tie
-- :mod:`sim.kernels`    the day's hot array kernels
+- :mod:`sim.state`      people and ties as arrays, and the only code that writes them
+- :mod:`sim.rules`      one module per rule of the daily schedule
+- :mod:`sim.kernels`    pure array kernels the rules call
 - :mod:`sim.platform`   moderation policies
+- :mod:`sim.interventions` changes during a run (parameters, strategies)
 - :mod:`sim.metrics`    what every run reports each day
-- :mod:`sim.model`      :class:`SocialCommerceModel`, the daily schedule
+- :mod:`sim.tables`     the seller and people tables, one person, the graph left
+- :mod:`sim.schema`     declared Parquet schemas of every table (types, units, labels)
+- :mod:`sim.model`      :class:`SocialCommerceModel`: assembles the rules, the daily schedule
 - :mod:`sim.runner`     run a scenario, write its run folder
 - :mod:`sim.figures`    matplotlib figures
 - :mod:`sim.cli`        the ``scsim`` command line

@@ -18,12 +18,10 @@ The conventions:
 - ``person`` is a string in every table (the graph's label as text), so the
   seller and people tables join on it in any tool (``person_id``, the
   0-based row of the person, is ``int64`` in both);
-- in a sweep's ``runs`` table an undefined ratio or mean (0 / 0: no ads
-  seen, no orders, no resellers) is ``NaN``, never 0. Among the daily
-  metrics, ``buyer_trust_mean`` and ``mean_trust_merchants`` are ``NaN`` when
-  undefined, while ``conversion``, ``ad_share_of_feed``, ``order_value_mean``
-  and ``share_resellers_losing`` are reported as 0 then (the rules in
-  ``sim/rules`` and ``sim/metrics.py`` decide).
+- an undefined ratio or mean (0 / 0: no ads seen, no orders, no resellers)
+  is ``NaN``, never 0, in every table: the daily metrics (``conversion``,
+  ``ad_share_of_feed``, ``order_value_mean``, ``share_resellers_losing``,
+  ``buyer_trust_mean``, ``mean_trust_merchants``) and a sweep's ``runs``.
 
 Tables: :data:`METRICS` (one row per day), :data:`SELLERS` (one row per
 reseller and merchant; a sweep's ``agents`` table), :data:`PEOPLE` (one row
