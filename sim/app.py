@@ -37,6 +37,7 @@ import time
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 import ipyvuetify
@@ -555,7 +556,7 @@ def summary_html(run: Run) -> str:
         if compare:
             d = vals[1] - vals[0]
             cells += f"<td>{'+' if d > 0 else ''}{_fmt(d)}</td>"
-        body.append(f"<tr><th>{name}</th>{cells}</tr>")
+        body.append(f"<tr><th>{escape(name)}</th>{cells}</tr>")
     return f'<table class="scsim-table">{head}{"".join(body)}</table>'
 
 
@@ -642,9 +643,14 @@ module.exports = {
           const option = JSON.parse(e.option);
           const tip = option.tooltip;
           if (tip && tip.trigger === "axis") tip.formatter = this.axisTip;
-          c.chart.setOption(option, {notMerge: e.key !== c.key, lazyUpdate: false});
-          c.key = e.key;
-          c.json = e.option;
+          try {
+            c.chart.setOption(option, {notMerge: e.key !== c.key, lazyUpdate: false});
+            c.key = e.key;
+            c.json = e.option;
+          } catch (err) {  // one chart's failure must not stop the others (nor the ack)
+            console.error("scsim chart " + e.name + ": " + err);
+            c.key = null;  // rebuild it next time
+          }
         }
         el.setAttribute("data-drawn", this.stamp);
       }
@@ -836,8 +842,8 @@ def KnobInput(knob: Knob, value: Any, on_value: Callable[[Any], None],
     cls = ["scsim-knob", f"scsim-knob-{knob.name}{suffix}"]
     with solara.Column(gap="0px", classes=cls) as col:
         solara.HTML(tag="div", classes=["scsim-knob-head"],
-                    unsafe_innerHTML=f"<span>{knob.label}</span>"
-                                     f"<span class='scsim-knob-value'>{knob.show(value)}</span>")
+                    unsafe_innerHTML=f"<span>{escape(knob.label)}</span><span class="
+                                     f"'scsim-knob-value'>{escape(knob.show(value))}</span>")
         if knob.choices:
             solara.v.Select(items=[{"text": t, "value": c} for c, t in knob.choices],
                             v_model=value, on_v_model=on_value, dense=True,
@@ -955,7 +961,7 @@ def Controls(run: solara.Reactive[Run], tick: solara.Reactive[int],
         pending = _pending(settings.value, r)
         if pending:
             solara.HTML(tag="div", classes=["scsim-pending"],
-                        unsafe_innerHTML="Press Reset to apply: " + "; ".join(pending))
+                        unsafe_innerHTML="Press Reset to apply: " + escape("; ".join(pending)))
         if error.value:
             solara.Error(error.value)
     return card
@@ -1043,9 +1049,13 @@ def Main(run: solara.Reactive[Run], tick: solara.Reactive[int]) -> Any:
     compare = len(hist) > 1
     with solara.Column(gap="4px", style={"padding": "8px 12px"}) as col:
         with solara.Card(margin=0, classes=["scsim-summary"]):
-            solara.HTML(tag="div", classes=["scsim-headline"], unsafe_innerHTML=headline(r))
+            solara.HTML(tag="div", classes=["scsim-headline"],
+                        unsafe_innerHTML=escape(headline(r)))
             solara.HTML(tag="div", unsafe_innerHTML=summary_html(r))
-        key = f"{r.id}:{int(compare)}"
+        # a new key rebuilds the charts: a new town, the comparison on or off, and the first
+        # day (merging cannot remove the day-0 hint: ECharts 5.4 fails on a graphic removal
+        # after a rebuild)
+        key = f"{r.id}:{int(compare)}:{r.day == 0}"
         ChartGroup([ChartSpec(c.key, key, option_json(chart_option(c, hist)),
                               f"scsim-plot-{c.key}") for c in CHARTS],
                    stamp=str(r.day), on_drawn=_shown(r, "lines"))

@@ -281,14 +281,11 @@ def chart_option(chart: Chart, runs: Sequence[tuple[str, History]]) -> dict[str,
         "yAxis": y_axis,
         "series": series,
     }
-    if last == 0:
-        option["graphic"] = [{"id": "hint", "type": "text", "left": "center", "top": "58%",
-                              "silent": True,
+    if last == 0:  # (the app rebuilds a chart after day 0, which removes the hint)
+        option["graphic"] = [{"type": "text", "left": "center", "top": "58%", "silent": True,
                               "style": {"text": "day 0, the town as built: press Step, ▶ or "
                                                 "Run 30 days", "fill": "#777",
                                         "fontSize": 13}}]
-    else:  # merged into a chart that may still show the day-0 hint
-        option["graphic"] = [{"id": "hint", "$action": "remove"}]
     return option
 
 

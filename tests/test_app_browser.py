@@ -168,6 +168,7 @@ def test_app_in_headless_chromium(server: str, tmp_path: Path,
             page.route("**/*", only_localhost)
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             timing = _drive(page, server, tmp_path)
             assert not errors, errors
         finally:
