@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-__all__ = ["Source", "SOURCES_MD", "anchor", "source_ids", "parse_sources", "load_sources",
-           "tooltip"]
+__all__ = ["Source", "SOURCES_MD", "anchor", "source_ids", "parse_sources", "load_sources"]
 
 #: The copy of ``docs/sources.md`` the installed package reads.
 SOURCES_MD = Path(__file__).resolve().parent / "data" / "sources.md"
@@ -173,34 +172,3 @@ def load_sources(path: Path | None = None) -> dict[str, Source]:
         Anchor -> :class:`Source`.
     """
     return parse_sources((path or SOURCES_MD).read_text(encoding="utf-8"))
-
-
-def tooltip(source: str, *, limit: int = 420) -> str:
-    """The tooltip of a declaration's ``source`` string: each cited source's text.
-
-    Parameters
-    ----------
-    source : str
-        E.g. ``"LIT 4.1 (WeChat mean 128), F5 (about 200 kept in mind)"``.
-    limit : int
-        Longest text per source, in characters (cut at a word, with "…").
-
-    Returns
-    -------
-    str
-        One paragraph per cited source (``title: text``); for a source string
-        that cites none (``assumption``), the string itself with a note.
-    """
-    known = load_sources()
-    parts = []
-    for sid in source_ids(source):
-        s = known.get(sid)
-        if s is None:
-            parts.append(f"{sid}: not in docs/sources.md")
-            continue
-        text = s.text if len(s.text) <= limit else s.text[:limit].rsplit(" ", 1)[0] + " …"
-        parts.append(f"{s.title}: {text}")
-    if not parts:
-        return f"{source}: no published source; the value is the model's assumption " \
-               "(docs/ODD.md lists it with its plausible range)."
-    return "\n\n".join(parts)

@@ -5,14 +5,15 @@ free localhost port and drives Debian's ``/usr/bin/chromium`` with
 Playwright (installed by ``make browser``; nothing is downloaded at run time,
 and every request that is not to localhost is blocked and fails the test).
 It reads a slider's source tooltip, moves the "People" slider, resets, steps,
-plays 30 days, runs 30 days, switches the comparison on, checks that the
-plots changed, then does the same at 20,000 people. It records the seconds
-per day the plots take to advance, from the click to the last chart redrawn
-(both read on the page's clock), and prints them as a table (a report, not an assertion); the
-table is also saved as ``app_timing.json`` in the test's tmp dir.
+plays 30 days, runs 30 days, zooms the network view, switches the comparison
+on, checks that the plots changed, then does the same at 20,000 people. It
+records the seconds per day the plots take to advance, from the click to the
+last chart redrawn (both read on the page's clock), and prints them as a
+table (a report, not an assertion); the table is also saved as
+``app_timing.json`` in the test's tmp dir.
 
 With ``SCSIM_UPDATE_SCREENSHOT=1`` it refreshes the README's screenshot,
-``docs/img/app.png`` (2,000 people, the comparison on, after 63 days).
+``docs/img/app.png`` (2,000 people, the comparison on, after about 70 days).
 
 Without a browser the test is skipped locally and fails under ``CI=true``.
 The model-side checks of the app are in tests/test_app.py.
@@ -247,6 +248,25 @@ def _drive(page, url: str, tmp_path: Path) -> dict:
     page.wait_for_timeout(300)
     record(2000, "Run 30 days", _per_day(page, _button(page, "Run 30 days").click, 30))
     assert "orders" in page.locator(".scsim-summary").inner_text()
+
+    # the network view: zoom in with the wheel; the zoom survives the next day's update
+    zoom = ("() => document.querySelectorAll('.scsim-group')[1].__vue__"
+            ".charts['net-A'].chart.getOption().series[0].zoom")
+    box = page.locator(".scsim-net-A canvas").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -300)
+    page.wait_for_function(f"({zoom})() > 1")
+    _per_day(page, step.click, 1)
+    assert page.evaluate(zoom) > 1, "the daily update reset the network's zoom"
+
+    # pick another seller: the network view moves to their friends
+    title = ("() => document.querySelectorAll('.scsim-group')[1].__vue__"
+             ".charts['net-A'].chart.getOption().title[0].text")
+    first = page.evaluate(title)
+    page.locator(".scsim-seller").click()
+    page.locator(".v-menu__content:visible .v-list-item").nth(1).click()
+    page.wait_for_function(f"({title})() !== {json.dumps(first)}")
 
     # the comparison: policy B (a cap of 2 ads a day) on the same town, dashed
     before = _plots(page)
