@@ -306,7 +306,10 @@ def _drive(page, url: str, tmp_path: Path) -> dict:
 
 def _shot(page, tmp_path: Path, name: str) -> None:
     page.mouse.move(5, 5)
-    page.screenshot(path=str(tmp_path / name))
+    box = page.locator(".scsim-network").bounding_box()  # the page down to the network view
+    height = int(box["y"] + box["height"] + 16) if box else page.viewport_size["height"]
+    page.screenshot(path=str(tmp_path / name),
+                    clip={"x": 0, "y": 0, "width": page.viewport_size["width"], "height": height})
     assert (tmp_path / name).stat().st_size > 10_000
     if name == "app_2000.png" and os.environ.get("SCSIM_UPDATE_SCREENSHOT") == "1":
         out = ROOT / "docs" / "img" / "app.png"
