@@ -1,9 +1,9 @@
 """The scsim app: ``solara run app.py`` (or ``scsim app``).
 
 Everything lives in :mod:`sim.app`; this file only gives Solara a ``Page``.
-It also switches Solara's usage telemetry off, so that a plain ``solara run``
-stays on localhost like ``scsim app`` does (add ``--no-check-version`` to skip
-Solara's version check against PyPI).
+It also switches Solara's usage telemetry and its banner off, so that a plain
+``solara run app.py`` stays on localhost like ``scsim app`` does (add
+``--no-check-version`` to skip Solara's version check against PyPI).
 """
 
 import solara.server.settings
@@ -11,5 +11,6 @@ import solara.server.settings
 from sim.app import Page
 
 solara.server.settings.telemetry.mixpanel_enable = False
+solara.server.settings.theme.show_banner = False
 
 __all__ = ["Page"]

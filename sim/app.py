@@ -1,97 +1,184 @@
-"""The interactive app: Mesa's SolaraViz over :class:`SocialCommerceModel`.
+"""The interactive app: a Solara page over :class:`SocialCommerceModel`.
 
-Run it with ``scsim app`` or ``solara run app.py``. The sidebar's sliders
-are built from the parameter declarations of :mod:`sim.params` (range,
-default, unit and source), so a slider can only offer values the scenario
-validator accepts; the main area shows live plots of spam share, mutes and
-blocks, trust, conversion and GMV, and a network view of a sample of people
-with ties coloured by state (muted, blocked, bought from).
+Run it with ``scsim app`` (or ``solara run app.py``). The sidebar holds the
+controls (Reset, Step, ▶ Play, Run 30 days), the town's sliders, the
+moderation policy and, with **Compare** on, a second policy B run on the
+same town with the same random numbers. The main area shows a summary table,
+six line charts (policy B dashed on the same axes) and a network view of one
+seller's friends that the user can pan and zoom.
 
-Changing a slider takes effect at the next **Reset** (Mesa's convention);
-**Step** advances one day (times the render interval), ▶ plays.
+Speed: the model steps in milliseconds; the plots are drawn in the browser
+by Apache ECharts (the library of ``solara.FigureEcharts``, served offline
+by ``solara-assets``), so a day sends a few kilobytes of numbers instead of
+six server-rendered images. Playing waits for the browser to draw each day
+before the next, so it never runs ahead of the screen and Pause is immediate.
 
 The knobs
 ---------
-``n_people``, ``mean_degree``, ``reseller_share``, ``counterfeit_share``,
-``policy``, ``report_threshold``, ``posting_cap`` and ``seed`` map one to
-one onto a scenario key (:data:`KNOBS`). The posting-strategy mix is two
-sliders that cannot produce an invalid mix: ``flooder_share`` (share of
-resellers who flood) and ``curated_of_rest`` (share of the other resellers
-who are curated sellers; the rest are lifestyle mixers).
+Every slider is bound to a declared parameter of :mod:`sim.params` (its
+default and source come from the declaration; its range is the app's,
+inside the declared one) and shows its value with its unit; the source ids
+under a slider open a tooltip with the source's text from
+``docs/sources.md`` (:mod:`sim.app_sources`). Changes take effect at
+**Reset**. The posting-strategy mix is two sliders that cannot produce an
+invalid mix: ``flooder_share`` (share of resellers who flood) and
+``curated_of_rest`` (share of the others who are curated sellers; the rest
+are lifestyle mixers). :class:`AppModel` refuses any value outside the
+page's ranges, whatever a client sends.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
+import math
+import threading
+import time
 import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
-import networkx as nx
+import ipyvuetify
 import numpy as np
-import pandas as pd
 import solara
-from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz
+import traitlets
 
-from agents.resellers import ACTIVE
-from sim import kernels
-from sim.backend import to_host
+from sim.app_charts import (
+    CHARTS,
+    EgoSample,
+    chart_option,
+    clean,
+    ego_sample,
+    history,
+    initial_state,
+    network_option,
+    seller_choices,
+)
+from sim.app_sources import load_sources, source_ids
 from sim.model import SocialCommerceModel
 from sim.params import SECTIONS, Scenario
-from sim.rng import stream
-from sim.state import BOUGHT, MUTED, REMOVED
+from sim.state import ACTIVE
 
-__all__ = ["Knob", "KNOBS", "AppModel", "app_overrides", "model_params", "declared",
-           "network_sample", "tie_states", "network_figure", "spam_figure", "ties_figure",
-           "trust_figure", "conversion_figure", "gmv_figure", "summary_text", "components",
-           "Page"]
+__all__ = ["Knob", "KNOBS", "TOWN", "POLICY", "APP_DAYS", "RUN_DAYS", "PLAY_SECONDS",
+           "AppModel", "Run", "app_overrides", "check_knobs", "declared", "defaults",
+           "policy_text", "summary_rows", "option_json", "ChartSpec", "ChartGroup",
+           "EChartsWidget", "Page"]
 
-#: Days after which the app's model stops (``running`` turns False).
+#: Days after which the app's models stop (``running`` turns False).
 APP_DAYS = 365
+#: Days the "Run 30 days" button advances.
+RUN_DAYS = 30
+#: Least wall time per day while playing, in seconds (the plots update every day).
+PLAY_SECONDS = 0.1
+#: Longest wait for the browser to draw a day before playing on, in seconds.
+SHOWN_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True)
 class Knob:
-    """One sidebar input, bound to a declared scenario parameter.
+    """One input of the page, bound to a declared scenario parameter.
 
     Attributes
     ----------
     name : str
         Keyword argument of :class:`AppModel`.
     key : str or None
-        Dotted scenario key the value sets; None for a derived knob.
+        Dotted scenario key the value sets; None for the derived
+        ``curated_of_rest``.
     label : str
-        Short label; the unit and source are appended from the declaration.
-    ui : tuple of float, optional
-        ``(min, max, step)`` of the slider; must lie inside the declared range
-        (the declared range is used when a side is finite and no narrower
-        interface range is given).
-    value : Any, optional
+        What the page calls it.
+    lo, hi, step : float
+        The page's range and step, in the model's units (inside the declared
+        range; :func:`check_knobs` enforces it).
+    value : Any
         The app's default; None takes the declared default.
+    scale : float
+        Shown value = model value × scale (100 for a share shown in %).
+    unit : str
+        Unit of the shown value, e.g. ``"% of people"``.
+    unit_one : str
+        The unit when the shown value is 1 (default ``unit``).
+    integer : bool
+        Whole numbers only.
+    choices : tuple of (value, label), optional
+        For a choice: each value and what the page calls it.
     """
 
     name: str
     key: str | None
     label: str
-    ui: tuple[float, float, float] | None = None
+    lo: float = 0.0
+    hi: float = 1.0
+    step: float = 1.0
     value: Any = None
+    scale: float = 1.0
+    unit: str = ""
+    unit_one: str = ""
+    integer: bool = False
+    choices: tuple[tuple[str, str], ...] = ()
+
+    def show(self, value: Any) -> str:
+        """The value as the page shows it, with its unit.
+
+        Examples
+        --------
+        >>> KNOBS["n_people"].show(2000), KNOBS["reseller_share"].show(0.015)
+        ('2,000 people', '1.5 % of people')
+        >>> KNOBS["posting_cap"].show(0), KNOBS["posting_cap"].show(1)
+        ('no cap', '1 ad a day per seller')
+        """
+        if self.choices:
+            return dict(self.choices).get(value, str(value))
+        if self.name == "posting_cap" and float(value) == 0:
+            return "no cap"
+        v = float(value) * self.scale
+        text = f"{int(round(v)):,}" if self.integer else f"{round(v, 6):g}"
+        unit = self.unit_one if self.unit_one and v == 1 else self.unit
+        return f"{text} {unit}".strip() if unit else text
+
+    def source(self) -> str:
+        """The declaration's source string (the derived knob cites F10, F19)."""
+        return declared(self.key)["source"] if self.key else "F10, F19"
 
 
-#: The sidebar, top to bottom. The app defaults to a small population so
-#: that a day steps in well under a second.
-KNOBS: tuple[Knob, ...] = (
-    Knob("n_people", "graph.n_people", "People", (200, 20_000, 100), 2000),
-    Knob("mean_degree", "graph.mean_degree", "Mean friends", (4, 200, 2), 40.0),
-    Knob("reseller_share", "resellers.initial_share", "Reseller share", (0, 0.1, 0.005)),
-    Knob("flooder_share", "resellers.share_flooder", "Flooders among resellers", (0, 1, 0.05)),
-    Knob("curated_of_rest", None, "Curated among non-flooders", (0, 1, 0.05)),
-    Knob("counterfeit_share", "resellers.counterfeit_share", "Counterfeit sellers",
-         (0, 1, 0.05)),
-    Knob("policy", "platform.policy", "Moderation policy"),
-    Knob("report_threshold", "platform.report_threshold", "Ban threshold", (1, 100, 1)),
-    Knob("posting_cap", "platform.posting_cap", "Posting cap, 0 = none", (0, 20, 1)),
-    Knob("seed", "run.seed", "Seed", (0, 999, 1), 1),
+def _window() -> int:
+    return int(SECTIONS["platform"].model_fields["report_window_days"].default)
+
+
+_POLICIES = (("threshold_ban", "Ban at a report threshold"),
+             ("none", "No moderation (no bans, no cap)"))
+
+_KNOB_LIST = (
+    Knob("n_people", "graph.n_people", "People", 200, 20_000, 100, 2000, unit="people",
+         integer=True),
+    Knob("mean_degree", "graph.mean_degree", "Mean friends", 4, 200, 2, 40.0,
+         unit="friends each"),
+    Knob("reseller_share", "resellers.initial_share", "Resellers at the start", 0, 0.1, 0.005,
+         scale=100, unit="% of people"),
+    Knob("flooder_share", "resellers.share_flooder", "Flooders among resellers", 0, 1, 0.05,
+         scale=100, unit="% of resellers"),
+    Knob("curated_of_rest", None, "Curated sellers among the others", 0, 1, 0.05,
+         scale=100, unit="% of non-flooders"),
+    Knob("counterfeit_share", "resellers.counterfeit_share", "Counterfeit sellers", 0, 1, 0.05,
+         scale=100, unit="% of resellers"),
+    Knob("seed", "run.seed", "Random seed", 0, 999, 1, 1, integer=True),
+    Knob("policy", "platform.policy", "Moderation", choices=_POLICIES),
+    Knob("report_threshold", "platform.report_threshold", "Ban threshold", 1, 100, 1,
+         unit=f"reports in {_window()} days", unit_one=f"report in {_window()} days",
+         integer=True),
+    Knob("posting_cap", "platform.posting_cap", "Posting cap", 0, 20, 1,
+         unit="ads a day per seller", unit_one="ad a day per seller", integer=True),
 )
+
+#: Every knob by name, in page order.
+KNOBS: dict[str, Knob] = {k.name: k for k in _KNOB_LIST}
+#: The town's knobs (the same for both policies of a comparison).
+TOWN: tuple[str, ...] = ("n_people", "mean_degree", "reseller_share", "flooder_share",
+                         "curated_of_rest", "counterfeit_share", "seed")
+#: The policy's knobs (policy A, and policy B when comparing).
+POLICY: tuple[str, ...] = ("policy", "report_threshold", "posting_cap")
 
 
 def declared(key: str) -> dict[str, Any]:
@@ -136,11 +223,11 @@ def declared(key: str) -> dict[str, Any]:
     return out
 
 
-def _defaults() -> dict[str, Any]:
-    """The app's default value of every knob."""
+def defaults() -> dict[str, Any]:
+    """The app's default value of every knob (the declared default unless the app sets one)."""
     r = Scenario().resellers
-    out = {}
-    for k in KNOBS:
+    out: dict[str, Any] = {}
+    for k in _KNOB_LIST:
         if k.value is not None:
             out[k.name] = k.value
         elif k.key is not None:
@@ -149,7 +236,47 @@ def _defaults() -> dict[str, Any]:
     return out
 
 
-DEFAULTS: dict[str, Any] = _defaults()
+DEFAULTS: dict[str, Any] = defaults()
+#: Policy B's default: the same policy with a cap of two ads a day per seller.
+DEFAULT_B: dict[str, Any] = {**{n: DEFAULTS[n] for n in POLICY}, "posting_cap": 2}
+
+
+def check_knobs(values: Mapping[str, Any]) -> None:
+    """Refuse any knob value the page does not offer.
+
+    Parameters
+    ----------
+    values : mapping
+        Knob name -> value; every knob of :data:`KNOBS` must be present.
+
+    Raises
+    ------
+    ValueError
+        Naming the knob, the value and the allowed range (or choices).
+
+    Examples
+    --------
+    >>> check_knobs({**DEFAULTS, "n_people": 200_000_000})
+    Traceback (most recent call last):
+    ...
+    ValueError: n_people = 200000000 is outside the app's range: 200 to 20000 (People)
+    """
+    for k in _KNOB_LIST:
+        if k.name not in values:
+            raise ValueError(f"{k.name} is missing")
+        v = values[k.name]
+        if k.choices:
+            allowed = [c for c, _ in k.choices]
+            if v not in allowed:
+                raise ValueError(f"{k.name} = {v!r} is not one of {allowed} ({k.label})")
+            continue
+        rng = f"{k.lo:g} to {k.hi:g}"
+        if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+            raise ValueError(f"{k.name} = {v!r} must be a number in {rng} ({k.label})")
+        if not math.isfinite(float(v)) or not k.lo <= float(v) <= k.hi:
+            raise ValueError(f"{k.name} = {v!r} is outside the app's range: {rng} ({k.label})")
+        if k.integer and float(v) != int(v):
+            raise ValueError(f"{k.name} = {v!r} must be a whole number in {rng} ({k.label})")
 
 
 def app_overrides(*, n_people: int, mean_degree: float, reseller_share: float,
@@ -160,8 +287,7 @@ def app_overrides(*, n_people: int, mean_degree: float, reseller_share: float,
 
     The strategy mix is ``flooder = f``, ``curated = (1 - f) * c`` and
     ``mixer = (1 - f) * (1 - c)``, which sums to one for any ``f, c`` in
-    [0, 1]; values outside [0, 1] are passed on and rejected by the scenario
-    validator, naming the field.
+    [0, 1].
 
     Returns
     -------
@@ -194,11 +320,24 @@ def app_overrides(*, n_people: int, mean_degree: float, reseller_share: float,
 
 
 class AppModel(SocialCommerceModel):
-    """The model the app drives: slider values in, scenario overrides out.
+    """The model the app drives: knob values in, scenario overrides out.
 
     Every keyword is a knob of :data:`KNOBS` (defaults :data:`DEFAULTS`);
-    ``days`` is when ``running`` turns False. Mesa's SolaraViz re-creates the
-    model with the sliders' values on Reset.
+    ``days`` (1 to 3650) is when ``running`` turns False. Values outside the
+    page's ranges are refused (:func:`check_knobs`), so a client cannot ask
+    for a town larger than the page offers.
+
+    Attributes
+    ----------
+    knobs : dict
+        The knob values the model was built with.
+    initial : dict
+        Day-0 values of the stock series (trust, active resellers).
+
+    Raises
+    ------
+    ValueError
+        A knob outside the page's range, naming it and the range.
 
     Examples
     --------
@@ -206,6 +345,10 @@ class AppModel(SocialCommerceModel):
     >>> m.step()
     >>> m.day, m.running
     (1, True)
+    >>> AppModel(flooder_share=2.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: flooder_share = 2.0 is outside the app's range: 0 to 1 (Flooders among resellers)
     """
 
     def __init__(self, *, n_people: int = DEFAULTS["n_people"],
@@ -224,8 +367,12 @@ class AppModel(SocialCommerceModel):
             "counterfeit_share": counterfeit_share, "policy": policy,
             "report_threshold": report_threshold, "posting_cap": posting_cap, "seed": seed,
         }
-        super().__init__(overrides=app_overrides(**self.knobs, days=days))
-        self.network_view: tuple[nx.Graph, dict[Any, np.ndarray], np.ndarray] | None = None
+        check_knobs(self.knobs)
+        if isinstance(days, bool) or not isinstance(days, int | np.integer) \
+                or not 1 <= days <= 3650:
+            raise ValueError(f"days = {days!r} must be a whole number from 1 to 3650")
+        super().__init__(overrides=app_overrides(**self.knobs, days=int(days)))
+        self.initial = initial_state(self)
 
     def step(self) -> None:
         """One day; stop once ``run.days`` days have passed."""
@@ -233,314 +380,710 @@ class AppModel(SocialCommerceModel):
         self.running = self.day < self.params.run.days
 
 
-# ------------------------------------------------------------------ sliders
-def _fmt(v: float) -> str:
-    return f"{v:g}"
+def policy_text(values: Mapping[str, Any]) -> str:
+    """A policy in words.
 
-
-def model_params() -> dict[str, Any]:
-    """SolaraViz ``model_params``: one input per knob, built from the declarations.
-
-    Returns
-    -------
-    dict
-        ``{name: {"type": "SliderInt" | "SliderFloat" | "Select", "value", "label",
-        "min", "max", "step"}}`` plus the fixed ``days``.
-
-    Raises
-    ------
-    ValueError
-        If a knob's interface range leaves its declared range (a bug in
-        :data:`KNOBS`), naming the knob, the bound and the rule.
+    Examples
+    --------
+    >>> policy_text({"policy": "threshold_ban", "report_threshold": 15, "posting_cap": 2})
+    'ban at 15 reports, cap 2 ads a day'
+    >>> policy_text({"policy": "none", "report_threshold": 15, "posting_cap": 2})
+    'no moderation'
     """
-    out: dict[str, Any] = {}
-    for k in KNOBS:
-        if k.key is None:
-            d = {"lo": 0.0, "hi": 1.0, "lo_strict": False, "hi_strict": False,
-                 "type": float, "unit": "share", "source": "F10, F19"}
-        else:
-            d = declared(k.key)
-        value = DEFAULTS[k.name]
-        label = f"{k.label} · {d['source'].split(' (')[0]}"
-        if "values" in d:
-            out[k.name] = {"type": "Select", "value": value, "label": label,
-                           "values": d["values"]}
-            continue
-        assert k.ui is not None, k.name
-        lo, hi, step = k.ui
-        _check_inside(k, lo, d)
-        _check_inside(k, hi, d)
-        is_int = d["type"] is int
-        out[k.name] = {"type": "SliderInt" if is_int else "SliderFloat", "value": value,
-                       "label": label, "min": int(lo) if is_int else float(lo),
-                       "max": int(hi) if is_int else float(hi),
-                       "step": int(step) if is_int else float(step)}
-    out["days"] = APP_DAYS
-    return out
+    if values["policy"] == "none":
+        return "no moderation"
+    cap, n = float(values["posting_cap"]), int(values["report_threshold"])
+    cap_text = "no cap" if cap == 0 else f"cap {cap:g} ad{'s' * (cap != 1)} a day"
+    return f"ban at {n} report{'s' * (n != 1)}, {cap_text}"
 
 
-def _check_inside(k: Knob, v: float, d: dict[str, Any]) -> None:
-    lo, hi = d["lo"], d["hi"]
-    if lo is not None and (v < lo or (d["lo_strict"] and v == lo)):
-        rule = ">" if d["lo_strict"] else ">="
-        raise ValueError(f"slider {k.name} bound {_fmt(v)} breaks {k.key} {rule} {_fmt(lo)}")
-    if hi is not None and (v > hi or (d["hi_strict"] and v == hi)):
-        rule = "<" if d["hi_strict"] else "<="
-        raise ValueError(f"slider {k.name} bound {_fmt(v)} breaks {k.key} {rule} {_fmt(hi)}")
+_run_ids = itertools.count(1)
 
 
-# ------------------------------------------------------------ network view
-#: Tie-state colours of the network view, in drawing priority.
-TIE_COLORS = {"blocked": "#d62728", "muted": "#ff7f0e", "bought": "#2ca02c",
-              "friends": "#c8c8c8"}
+class Run:
+    """One town under policy A and, when comparing, the same town under policy B.
 
-
-def network_sample(model: SocialCommerceModel, n_resellers: int = 3,
-                   friends_each: int = 45) -> tuple[nx.Graph, dict[Any, np.ndarray],
-                                                     np.ndarray]:
-    """A small sample around a few resellers, with a seeded layout.
-
-    Takes the ``n_resellers`` level-1 resellers with most friends and up to
-    ``friends_each`` of each one's friends (drawn with the run's seed, stream
-    ``"app"``), keeps every original friendship among them (removed ones
-    too, so blocks stay visible) and lays it out once with
-    ``networkx.spring_layout(seed=...)``.
-
-    Returns
-    -------
-    graph : networkx.Graph
-        Nodes are internal person ids, attribute ``seller`` (bool, at sampling time).
-    pos : dict
-        Node -> 2-vector.
-    ties : ndarray of int64, shape (n_edges, 2)
-        For each edge of ``graph.edges()`` (in that order), the two directed
-        tie ids ``u -> v`` and ``v -> u``.
-
-    Notes
-    -----
-    O(sum of the sampled people's degrees) to find ties, plus the layout's
-    O(iterations * nodes^2) on about 150 nodes.
-    """
-    g = model.graph
-    rng = stream(model.seed, "app")
-    first = [r.person for r in model.reseller_list if r.level == 1]
-    sellers = sorted(first, key=lambda p: (-int(g.degree[p]), p))[:n_resellers]
-    nodes: set[int] = set(sellers)
-    for p in sellers:
-        nb = g.indices[g.indptr[p]:g.indptr[p + 1]]
-        take = rng.choice(nb.size, size=min(friends_each, nb.size), replace=False)
-        nodes.update(int(x) for x in nb[np.sort(take)])
-    if not nodes:  # no resellers: a few random people
-        nodes.update(int(x) for x in rng.choice(g.n, size=min(g.n, 120), replace=False))
-    ids = np.array(sorted(nodes), dtype=np.int64)
-    pos_, owner = kernels.ragged_positions(g.indptr, ids)
-    nb = g.indices[pos_]
-    inside = np.isin(nb, ids) & (ids[owner] < nb)
-    u, v, e_uv = ids[owner][inside], nb[inside].astype(np.int64), pos_[inside]
-    sample = nx.Graph()
-    roles = to_host(model.people.role)
-    sample.add_nodes_from((int(i), {"seller": bool(roles[i])}) for i in ids.tolist())
-    sample.add_edges_from(zip(u.tolist(), v.tolist(), strict=True))
-    tie_of = {(a, b): (int(x), int(g.rev[x])) for a, b, x in
-              zip(u.tolist(), v.tolist(), e_uv.tolist(), strict=True)}
-    ties = np.array([tie_of[(a, b) if a < b else (b, a)] for a, b in sample.edges()],
-                    dtype=np.int64).reshape(-1, 2)
-    pos = nx.spring_layout(sample, seed=int(rng.integers(2**31)), iterations=100)
-    return sample, pos, ties
-
-
-def tie_states(flags: np.ndarray, ties: np.ndarray) -> np.ndarray:
-    """The state of each sampled friendship from its two directed ties' flags.
-
-    ``blocked`` (removed) beats ``muted`` (either side) beats ``bought``
-    (either side bought from the other) beats ``friends``.
+    Both models are built from the same town knobs and seed, so they start
+    from the same friend graph and people and draw from the same named
+    random streams (common random numbers): a difference between their
+    curves comes from the policy.
 
     Parameters
     ----------
-    flags : ndarray of uint8
-        The model's tie flags.
-    ties : ndarray, shape (n_edges, 2)
-        Directed tie ids of each friendship.
-
-    Returns
-    -------
-    ndarray of str
+    town : mapping
+        The town knobs (:data:`TOWN`).
+    policy_a : mapping
+        The policy knobs (:data:`POLICY`) of run A.
+    policy_b : mapping, optional
+        Those of run B; None for no comparison.
+    days : int
+        When the models stop.
     """
-    f = flags[ties[:, 0]] | flags[ties[:, 1]]
-    out = np.full(ties.shape[0], "friends", dtype=object)
-    out[(f & BOUGHT) != 0] = "bought"
-    out[(f & MUTED) != 0] = "muted"
-    out[(f & REMOVED) != 0] = "blocked"
-    return out
+
+    def __init__(self, town: Mapping[str, Any], policy_a: Mapping[str, Any],
+                 policy_b: Mapping[str, Any] | None = None, *, days: int = APP_DAYS) -> None:
+        self.id = next(_run_ids)
+        self.town = {n: town[n] for n in TOWN}
+        self.policy_a = {n: policy_a[n] for n in POLICY}
+        self.days = days
+        self.lock = threading.RLock()
+        self.a = AppModel(**self.town, **self.policy_a, days=days)
+        self.b: AppModel | None = None
+        self.policy_b: dict[str, Any] | None = None
+        self._samples: dict[int, EgoSample] = {}
+        #: the day each chart last showed in the browser, by chart name
+        self.shown: dict[str, int] = {}
+        #: the charts the page draws now
+        self.charts: set[str] = set()
+        self._shown_cv = threading.Condition()
+        if policy_b is not None:
+            self.compare(policy_b)
+
+    @property
+    def day(self) -> int:
+        """Days run so far."""
+        return self.a.day
+
+    @property
+    def running(self) -> bool:
+        """False once the models reached their last day."""
+        return bool(self.a.running)
+
+    def step(self, days: int = 1) -> int:
+        """Advance both models ``days`` days (fewer at the end); return the days run."""
+        done = 0
+        with self.lock:
+            for _ in range(int(days)):
+                if not self.a.running:
+                    break
+                self.a.step()
+                if self.b is not None:
+                    self.b.step()
+                done += 1
+        return done
+
+    def compare(self, policy_b: Mapping[str, Any] | None) -> None:
+        """Start (or stop, with None) run B and bring it to run A's day."""
+        with self.lock:
+            if policy_b is None:
+                self.b, self.policy_b = None, None
+                return
+            self.policy_b = {n: policy_b[n] for n in POLICY}
+            b = AppModel(**self.town, **self.policy_b, days=self.days)
+            while b.day < self.a.day:
+                b.step()
+            self.b = b
+
+    def models(self) -> list[tuple[str, AppModel]]:
+        """``[("A", a)]`` or ``[("A", a), ("B", b)]``."""
+        out = [("A", self.a)]
+        if self.b is not None:
+            out.append(("B", self.b))
+        return out
+
+    def histories(self) -> list[tuple[str, Any]]:
+        """Each model's :func:`sim.app_charts.history`, labelled."""
+        with self.lock:
+            return [(label, history(m)) for label, m in self.models()]
+
+    def mark_shown(self, chart: str, day: int) -> None:
+        """The browser drew ``chart`` for ``day`` (called by the chart's widget)."""
+        with self._shown_cv:
+            self.shown[chart] = max(day, self.shown.get(chart, -1))
+            self._shown_cv.notify_all()
+
+    def wait_shown(self, day: int, timeout: float) -> bool:
+        """Wait until every chart of the page showed ``day`` (or ``timeout`` s passed).
+
+        The play loop waits here, so that playing never runs ahead of what the
+        browser draws: the plots advance as fast as the browser can draw them,
+        and Pause stops at the day on screen.
+        """
+        def done() -> bool:
+            return all(self.shown.get(c, -1) >= day for c in self.charts)
+
+        with self._shown_cv:
+            return self._shown_cv.wait_for(done, timeout=timeout)
+
+    def sample(self, seller: int) -> EgoSample:
+        """The network view's sample around ``seller`` (cached; the same for A and B)."""
+        if seller not in self._samples:
+            self._samples[seller] = ego_sample(self.a, seller)
+        return self._samples[seller]
 
 
-def network_figure(model: AppModel) -> Figure:
-    """The network view: sampled people, friendships coloured by tie state."""
-    if model.network_view is None:
-        model.network_view = network_sample(model)
-    sample, pos, ties = model.network_view
-    states = tie_states(to_host(model.ties.flags), ties) if ties.size else np.zeros(0, object)
-    fig = Figure(figsize=(6, 4.6), dpi=90, layout="constrained")
-    ax = fig.subplots()
-    edges = list(sample.edges())
-    for state in ("friends", "bought", "muted", "blocked"):
-        sel = [ed for ed, s in zip(edges, states, strict=True) if s == state]
-        if not sel:
-            continue
-        nx.draw_networkx_edges(sample, pos, edgelist=sel, ax=ax, edge_color=TIE_COLORS[state],
-                               width=0.6 if state == "friends" else 1.6,
-                               style="dashed" if state == "blocked" else "solid",
-                               alpha=0.6 if state == "friends" else 0.9)
-    nodes = list(sample.nodes())
-    seller = to_host(model.people.role)[np.array(nodes, dtype=np.int64)] != 0  # recruits too
-    status = _seller_status(model)
-    colors = ["#7b3294" if (s and status.get(n, ACTIVE) == ACTIVE) else
-              ("#bbbbbb" if s else "#4c72b0") for n, s in zip(nodes, seller, strict=True)]
-    nx.draw_networkx_nodes(sample, pos, nodelist=nodes, ax=ax, node_color=colors,
-                           node_size=np.where(seller, 90, 14).tolist(), linewidths=0)
-    counts = pd.Series(states).value_counts() if len(states) else pd.Series(dtype=int)
-    handles = [ax.plot([], [], color=c, lw=2, ls="--" if s == "blocked" else "-",
-                       label=f"{s} ({int(counts.get(s, 0))})")[0]
-               for s, c in TIE_COLORS.items()]
-    handles.append(ax.scatter([], [], s=60, color="#7b3294", label="reseller"))
-    handles.append(ax.scatter([], [], s=60, color="#bbbbbb", label="quit or banned"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=3,
-              fontsize=7, frameon=False)
-    ax.set_title(f"{sample.number_of_nodes()} people around {int(seller.sum())} resellers, "
-                 f"day {model.day}", fontsize=9)
-    ax.set_axis_off()
-    return fig
+# ------------------------------------------------------------------ summary
+def _totals(m: AppModel) -> dict[str, float]:
+    v = m.datacollector.model_vars
+    total = (lambda c: float(np.nansum(np.asarray(v.get(c, ()), dtype=float))))  # noqa: E731
+    t = m.sellers
+    return {
+        "ads posted": total("ads_posted"),
+        "mutes": total("mutes"),
+        "blocks & unfriendings of resellers": total("blocks_resellers"),
+        "reports": total("reports"),
+        "bans": total("bans"),
+        "resellers active": float(np.count_nonzero(t.status == ACTIVE)),
+        "orders": total("purchases"),
+        "GMV, RMB": total("gmv"),
+        "resellers in loss, %": (100.0 * np.count_nonzero(t.cash < 0) / t.size
+                                 if t.size else 0.0),
+    }
 
 
-def _seller_status(model: SocialCommerceModel) -> dict[int, int]:
-    t = model.sellers
-    return dict(zip(t.person.tolist(), t.status.tolist(), strict=True))
+def summary_rows(run: Run) -> list[tuple[str, list[float]]]:
+    """The summary table: each measure to date, for A (and B)."""
+    with run.lock:
+        cols = [_totals(m) for _, m in run.models()]
+    return [(k, [c[k] for c in cols]) for k in cols[0]]
 
 
-# ------------------------------------------------------------------ plots
-def _metrics(model: SocialCommerceModel) -> pd.DataFrame:
-    m = model.metrics()
-    return m.reset_index() if len(m) else pd.DataFrame(columns=["day"])
+def _fmt(x: float) -> str:
+    if not math.isfinite(x):
+        return "–"
+    return f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.1f}"
 
 
-def _figure(title: str, ylabel: str = "") -> tuple[Figure, Any]:
-    fig = Figure(figsize=(6, 3.4), dpi=90, layout="constrained")
-    ax = fig.subplots()
-    ax.set_title(title, fontsize=10)
-    ax.set_xlabel("day", fontsize=8)
-    if ylabel:
-        ax.set_ylabel(ylabel, fontsize=8)
-    ax.tick_params(labelsize=7)
-    return fig, ax
+def summary_html(run: Run) -> str:
+    """The summary table as HTML (the page shows it; the browser test reads it)."""
+    rows = summary_rows(run)
+    compare = run.b is not None
+    head = "<tr><th></th><th>A</th>" + ("<th>B</th><th>B − A</th>" if compare else "") + \
+        "</tr>"
+    body = []
+    for name, vals in rows:
+        cells = "".join(f"<td>{_fmt(v)}</td>" for v in vals)
+        if compare:
+            d = vals[1] - vals[0]
+            cells += f"<td>{'+' if d > 0 else ''}{_fmt(d)}</td>"
+        body.append(f"<tr><th>{escape(name)}</th>{cells}</tr>")
+    return f'<table class="scsim-table">{head}{"".join(body)}</table>'
 
 
-def spam_figure(model: SocialCommerceModel) -> Figure:
-    """Share of feed items that are ads, and friends' posts crowded out (F9)."""
-    m = _metrics(model)
-    fig, ax = _figure("Spam: ads in the feed", "% of items read")
-    if len(m):
-        ax.plot(m["day"], 100 * m["ad_share_of_feed"], color="tab:red", label="ads")
-        crowd = m["ordinary_crowded_out"] / (m["ordinary_seen"] + m["ordinary_crowded_out"])
-        ax.plot(m["day"], 100 * crowd.fillna(0), color="grey", ls="--",
-                label="friends' posts crowded out")
-        ax.legend(fontsize=7)
-    return fig
+def headline(run: Run) -> str:
+    """One line: day, town and the policies (the browser test reads it)."""
+    t = run.town
+    text = (f"Day {run.day} · {int(t['n_people']):,} people · "
+            f"{float(t['mean_degree']):g} friends each · seed {int(t['seed'])} · "
+            f"A: {policy_text(run.policy_a)}")
+    if run.policy_b is not None:
+        text += f" · B: {policy_text(run.policy_b)} (same town, same random numbers)"
+    return text
 
 
-def ties_figure(model: SocialCommerceModel) -> Figure:
-    """Cumulative mutes, blocks of resellers, reports and bans."""
-    m = _metrics(model)
-    fig, ax = _figure("Mutes and blocks (cumulative)", "ties")
-    if len(m):
-        for col, label, style in (("mutes", "mutes", "-"), ("blocks_resellers",
-                                  "blocks of resellers", "-"), ("reports", "reports", ":"),
-                                  ("bans", "bans", "--")):
-            ax.plot(m["day"], m[col].cumsum(), ls=style, label=label)
-        ax.legend(fontsize=7)
-    return fig
+# ------------------------------------------------------------------ ECharts
+_ECHARTS_VUE = r"""
+<template>
+  <div class="scsim-group" ref="root" :style="{display: 'grid', gap: '8px',
+       gridTemplateColumns: 'repeat(' + columns + ', minmax(0, 1fr))'}">
+    <div v-for="b in boxes" :key="b.name" :class="'scsim-chart-box ' + b.cls">
+      <div class="scsim-chart" :ref="b.name" :style="{height: height, width: '100%'}"></div>
+    </div>
+  </div>
+</template>
+<script>
+module.exports = {
+  mounted() {
+    this.charts = {};
+    this.drawn_json = {};
+    const cdn = this.cdn || (window.solara ? window.solara.cdn : this.baseUrl() + "_solara/cdn");
+    if (!window.scsimEcharts) {
+      window.scsimEcharts = this.loadRequire(cdn).then(() => new Promise((resolve, reject) => {
+        window.requirejs([cdn + "/echarts@5.4.0/dist/echarts.min.js"], resolve, reject);
+      }));
+    }
+    window.scsimEcharts.then((echarts) => {
+      if (this._isDestroyed) return;
+      this.echarts = echarts;
+      this.observer = new ResizeObserver((seen) => {
+        for (const s of seen) {
+          const c = Object.values(this.charts).find(c => c.chart.getDom() === s.target);
+          if (c) c.chart.resize();
+        }
+      });
+      this.draw();
+    });
+  },
+  beforeDestroy() {
+    if (this.observer) this.observer.disconnect();
+    for (const c of Object.values(this.charts || {})) c.chart.dispose();
+    this.charts = {};
+  },
+  watch: {
+    charts_json() { this.schedule(); },
+    stamp() { this.schedule(); },
+  },
+  methods: {
+    schedule() {
+      if (this.pending) return;
+      this.pending = true;
+      this.$nextTick(() => { this.pending = false; this.draw(); });
+    },
+    draw() {
+      if (!this.echarts) return;
+      const t0 = performance.now();
+      const entries = JSON.parse(this.charts_json);
+      const names = new Set(entries.map(e => e.name));
+      for (const [name, c] of Object.entries(this.charts)) {
+        if (!names.has(name)) { this.drop(c); delete this.charts[name]; }
+      }
+      for (const e of entries) {
+        const el = (this.$refs[e.name] || [])[0];
+        if (!el) continue;
+        let c = this.charts[e.name];
+        if (c && c.chart.getDom() !== el) { this.drop(c); c = null; }
+        if (!c) {
+          c = this.charts[e.name] = {chart: this.echarts.init(el), key: null, json: null};
+          this.observer.observe(el);  // a chart follows its box (e.g. one column to two)
+        }
+        // an unchanged option (the network on a quiet day) is not redrawn; a new key (other
+        // series, another town) replaces the chart; otherwise the option is merged, which
+        // keeps the user's zoom, pan and legend choices
+        if (e.option !== c.json) {
+          const option = JSON.parse(e.option);
+          const tip = option.tooltip;
+          if (tip && tip.trigger === "axis") tip.formatter = this.axisTip;
+          try {
+            c.chart.setOption(option, {notMerge: e.key !== c.key, lazyUpdate: false});
+            c.key = e.key;
+            c.json = e.option;
+          } catch (err) {  // one chart's failure must not stop the others (nor the ack)
+            console.error("scsim chart " + e.name + ": " + err);
+            c.key = null;  // rebuild it next time
+          }
+        }
+        el.setAttribute("data-drawn", this.stamp);
+      }
+      // tell the server (the play loop waits for it) and time the drawing (browser test)
+      this.drawn = this.stamp;
+      const d = window.scsimDrawTime || (window.scsimDrawTime = {n: 0, ms: 0});
+      d.n += 1; d.ms += performance.now() - t0;
+    },
+    drop(c) {
+      this.observer.unobserve(c.chart.getDom());
+      c.chart.dispose();
+    },
+    axisTip(params) {
+      // one row per measure, with the value of each run (series id "<run>:<measure>")
+      if (!params.length) return "";
+      const runs = new Set(params.map(p => String(p.seriesId).split(":")[0]));
+      const rows = new Map();
+      for (const p of params) {
+        const v = Array.isArray(p.value) ? p.value[1] : p.value;
+        const run = String(p.seriesId).split(":")[0];
+        const none = v === null || v === undefined || v === "-";
+        const text = none ? "–" : Number(v).toLocaleString();
+        if (!rows.has(p.seriesName)) rows.set(p.seriesName, {marker: p.marker, vals: []});
+        rows.get(p.seriesName).vals.push(runs.size > 1 ? run + " " + text : text);
+      }
+      const day = Array.isArray(params[0].value) ? params[0].value[0] : params[0].axisValue;
+      let out = "day " + day;
+      for (const [name, r] of rows) {
+        out += "<br>" + r.marker + name + ": <b>" + r.vals.join(" · ") + "</b>";
+      }
+      return out;
+    },
+    loadRequire(cdn) {
+      if (window.requirejs) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = cdn + "/requirejs@2.3.6/require.js";
+        script.onload = resolve;
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    },
+    baseUrl() {
+      if (document.getElementsByTagName("base").length) return "./";
+      let base = document.body.dataset.baseUrl || document.baseURI;
+      return base.endsWith("/") ? base : base + "/";
+    },
+  },
+};
+</script>
+"""
 
 
-def trust_figure(model: SocialCommerceModel) -> Figure:
-    """Mean trust toward resellers, over all ties, and in merchants."""
-    m = _metrics(model)
-    fig, ax = _figure("Trust", "mean trust")
-    if len(m):
-        ax.plot(m["day"], m["mean_trust_resellers"], label="toward resellers")
-        ax.plot(m["day"], m["mean_trust_friends"], ls=":", label="all ties")
-        ax.plot(m["day"], m["mean_trust_merchants"], label="in merchants")
-        ax.legend(fontsize=7)
-    ax.set_ylim(0, 1)
-    return fig
+class EChartsWidget(ipyvuetify.VuetifyTemplate):
+    """A group of Apache ECharts charts that update in place, in a grid.
+
+    The library of ``solara.FigureEcharts``, from the same offline assets,
+    with three changes for a page that updates every simulated day:
+
+    - all the group's options travel as one JSON string in one message (the
+      renderer compares a string at once, where it would walk thousands of
+      numbers in a dict, and the browser redraws the group in one go);
+    - a new option is merged into its chart rather than replacing it, so a
+      user's zoom, pan and legend choices survive the daily update (a chart
+      is rebuilt only when its ``key`` changes), and an unchanged option is
+      not redrawn;
+    - after each update every chart's element carries ``data-drawn = stamp``
+      and the widget sends ``drawn = stamp`` back, which the play loop and
+      the browser test wait for.
+    """
+
+    template = traitlets.Unicode(_ECHARTS_VUE).tag(sync=True)
+    charts_json = traitlets.Unicode("[]").tag(sync=True)
+    boxes = traitlets.List(traitlets.Dict()).tag(sync=True)
+    columns = traitlets.Int(2).tag(sync=True)
+    stamp = traitlets.Unicode("").tag(sync=True)
+    drawn = traitlets.Unicode("").tag(sync=True)
+    height = traitlets.Unicode("300px").tag(sync=True)
+    cdn = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+
+    @traitlets.default("cdn")
+    def _cdn(self) -> str | None:
+        import solara.settings
+
+        return None if solara.settings.assets.proxy else solara.settings.assets.cdn
 
 
-def conversion_figure(model: SocialCommerceModel) -> Figure:
-    """Orders per ad seen (daily and 7-day mean)."""
-    m = _metrics(model)
-    fig, ax = _figure("Conversion: orders per ad seen", "%")
-    if len(m):
-        ax.plot(m["day"], 100 * m["conversion"], color="tab:green", alpha=0.35, label="daily")
-        ax.plot(m["day"], 100 * m["conversion"].rolling(7, min_periods=1).mean(),
-                color="tab:green", label="7-day mean")
-        ax.legend(fontsize=7)
-    return fig
+def option_json(option: dict[str, Any]) -> str:
+    """An ECharts option as compact JSON (NaN and infinities become null).
+
+    Examples
+    --------
+    >>> option_json({"data": [[0, 1.5], [1, float("nan")]]})
+    '{"data":[[0,1.5],[1,null]]}'
+    """
+    try:
+        return json.dumps(option, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # a NaN or infinity: JSON has neither
+        return json.dumps(clean(option), separators=(",", ":"))
 
 
-def gmv_figure(model: SocialCommerceModel) -> Figure:
-    """GMV a day by channel, stacked."""
-    m = _metrics(model)
-    fig, ax = _figure("GMV by channel", "RMB / day")
-    if len(m):
-        ax.stackplot(m["day"], m["gmv_moments"], m["gmv_groups"], m["gmv_push"],
-                     labels=["Moments", "groups & DMs", "pushes"], alpha=0.8)
-        ax.legend(fontsize=7, loc="upper left")
-    return fig
+@dataclass(frozen=True)
+class ChartSpec:
+    """One chart of a :func:`ChartGroup`: name, key (a new key rebuilds the chart),
+    option (from :func:`option_json`) and the CSS class of its box."""
+
+    name: str
+    key: str
+    option: str
+    cls: str
 
 
-def summary_text(model: AppModel) -> str:
-    """A few numbers of the model as it is now (the browser test reads them)."""
-    m = model.metrics()
-    t = model.sellers
-    k = model.params.resellers
-    total = (lambda c: float(m[c].sum()) if len(m) else 0.0)  # noqa: E731
-    return (
-        f"Day {model.day} · people: {model.graph.n} · resellers: "
-        f"{int((t.status == ACTIVE).sum())} active of {t.size} · strategy mix "
-        f"flooder {k.share_flooder:.2f} / mixer {k.share_mixer:.2f} / curated "
-        f"{k.share_curated:.2f} · counterfeit sellers {k.counterfeit_share:.2f} · "
-        f"policy {model.params.platform.policy} (ban at "
-        f"{model.params.platform.report_threshold} reports)\n"
-        f"mutes {total('mutes'):.0f} · blocks {total('blocks'):.0f} · bans "
-        f"{total('bans'):.0f} · orders {total('purchases'):.0f} · GMV "
-        f"{total('gmv'):,.0f} RMB"
-    )
+@solara.component
+def ChartGroup(charts: list[ChartSpec], stamp: str, height: str = "300px", columns: int = 2,
+               on_drawn: Callable[[str], None] | None = None) -> Any:
+    """Charts in a grid of ``columns``, drawn by one :class:`EChartsWidget`;
+    ``on_drawn(stamp)`` is called when the browser has drawn them."""
+    payload = json.dumps([{"name": c.name, "key": c.key, "option": c.option} for c in charts],
+                         separators=(",", ":"))
+    return EChartsWidget.element(charts_json=payload, stamp=stamp, height=height,
+                                 columns=columns, on_drawn=on_drawn,
+                                 boxes=[{"name": c.name, "cls": c.cls} for c in charts])
 
 
-def _figure_component(make: Any) -> Any:
-    def component(model: AppModel) -> Any:
-        fig = make(model)
-        return solara.FigureMatplotlib(fig, format="png", dependencies=None)
+def _shown(run: Run, group: str) -> Callable[[str], None]:
+    run.charts.add(group)
 
-    component.__name__ = make.__name__.replace("_figure", "").title() + "View"
-    return component
+    def on_drawn(stamp: str) -> None:
+        if stamp.isdigit():
+            run.mark_shown(group, int(stamp))
+    return on_drawn
 
 
-def _summary_component(model: AppModel) -> Any:
-    with solara.Column(style={"padding": "0 8px"}, classes=["scsim-summary"]) as col:
-        for line in summary_text(model).splitlines():
-            solara.Text(line)
+# ------------------------------------------------------------------ page parts
+_CSS = """
+.scsim-knob { margin-bottom: 6px; }
+.scsim-knob .v-input { margin-top: 0; padding-top: 0; }
+.scsim-knob .v-input__slot { margin-bottom: 0 !important; }
+.scsim-knob .v-messages { display: none; }
+.scsim-knob-head { display: flex; justify-content: space-between; align-items: baseline;
+                   gap: 8px; font-size: 14px; }
+.scsim-knob-value { font-weight: 600; white-space: nowrap; }
+.scsim-sources { font-size: 12px; color: #666; margin-top: -4px; }
+.scsim-sources .v-chip { margin-right: 4px; cursor: help; }
+.scsim-table { border-collapse: collapse; font-size: 14px; }
+.scsim-table th, .scsim-table td { padding: 2px 12px; text-align: right; }
+.scsim-table th:first-child { text-align: left; font-weight: normal; color: #444; }
+.scsim-table tr:first-child th { border-bottom: 1px solid #ccc; }
+.scsim-headline { font-size: 15px; font-weight: 500; margin-bottom: 6px; }
+.scsim-chart-box { border: 1px solid #e4e4e4; border-radius: 4px; background: white;
+                   padding: 4px; min-width: 0; }
+.scsim-pending { font-size: 13px; color: #a15c00; }
+.scsim-section { font-weight: 600; font-size: 15px; margin: 10px 0 4px 0; }
+"""
+
+
+@solara.component
+def SourceChips(source: str) -> Any:
+    """The source ids of a declaration, each opening a tooltip with the source's text."""
+    known = load_sources()
+    ids = source_ids(source)
+    with solara.Row(gap="2px", classes=["scsim-sources"],
+                    style={"flex-wrap": "wrap", "align-items": "center"}) as row:
+        solara.Text("source:")
+        if not ids:
+            text = ("No published source: the app's or the model's own choice "
+                    "(docs/ODD.md lists every parameter).")
+            _chip(source.split(" (")[0] or "assumption", text, "assumption")
+        for sid in ids:
+            s = known.get(sid)
+            body = f"{s.title}. {s.text}" if s else f"{sid}: not in docs/sources.md"
+            _chip(sid.replace("LIT-", "LIT "), body + f"  (docs/sources.md#{sid})", sid)
+    return row
+
+
+def _chip(label: str, text: str, sid: str) -> Any:
+    chip = solara.v.Chip(x_small=True, outlined=True, label=True, children=[label],
+                         v_on="tooltip.on", class_=f"scsim-source scsim-source-{sid}")
+    return solara.v.Tooltip(bottom=True, max_width=420, open_delay=150,
+                            v_slots=[{"name": "activator", "variable": "tooltip",
+                                      "children": chip}],
+                            children=[solara.v.Html(tag="div", children=[text])])
+
+
+@solara.component
+def KnobInput(knob: Knob, value: Any, on_value: Callable[[Any], None],
+              disabled: bool = False, suffix: str = "") -> Any:
+    """One knob: label and value with its unit, the slider (or menu), its sources."""
+    cls = ["scsim-knob", f"scsim-knob-{knob.name}{suffix}"]
+    with solara.Column(gap="0px", classes=cls) as col:
+        solara.HTML(tag="div", classes=["scsim-knob-head"],
+                    unsafe_innerHTML=f"<span>{escape(knob.label)}</span><span class="
+                                     f"'scsim-knob-value'>{escape(knob.show(value))}</span>")
+        if knob.choices:
+            solara.v.Select(items=[{"text": t, "value": c} for c, t in knob.choices],
+                            v_model=value, on_v_model=on_value, dense=True,
+                            disabled=disabled, hide_details=True)
+        else:
+            shown = float(value) * knob.scale
+            lo, hi, step = knob.lo * knob.scale, knob.hi * knob.scale, knob.step * knob.scale
+
+            def set_shown(v: float) -> None:
+                x = float(v) / knob.scale
+                on_value(int(round(x)) if knob.integer else round(x, 10))
+
+            if knob.integer and knob.scale == 1:
+                solara.SliderInt("", value=int(round(shown)), min=int(lo), max=int(hi),
+                                 step=int(step), on_value=set_shown, thumb_label=False,
+                                 disabled=disabled)
+            else:
+                solara.SliderFloat("", value=shown, min=lo, max=hi, step=step,
+                                   on_value=set_shown, thumb_label=False, disabled=disabled)
+        SourceChips(knob.source())
     return col
 
 
-def components() -> list[tuple[Any, int]]:
-    """The main area: summary, five live plots and the network view, on page 0."""
-    figs = (spam_figure, ties_figure, trust_figure, conversion_figure, gmv_figure,
-            network_figure)
-    return [(_summary_component, 0)] + [(_figure_component(f), 0) for f in figs]
+def _pending(settings: dict[str, Any], run: Run) -> list[str]:
+    """What Reset would change: ``"People 2,000 → 5,000"``, …"""
+    out = []
+    for n in TOWN:
+        if settings["town"][n] != run.town[n]:
+            k = KNOBS[n]
+            out.append(f"{k.label} {k.show(run.town[n])} → {k.show(settings['town'][n])}")
+    for tag, running in (("A", run.policy_a), ("B", run.policy_b)):
+        if running is None:
+            continue
+        for n in POLICY:
+            if settings[tag][n] != running[n]:
+                k = KNOBS[n]
+                out.append(f"{tag}: {k.label} {k.show(running[n])} → "
+                           f"{k.show(settings[tag][n])}")
+    return out
+
+
+@solara.component
+def Controls(run: solara.Reactive[Run], tick: solara.Reactive[int],
+             settings: solara.Reactive[dict[str, Any]], mode: solara.Reactive[str],
+             target: solara.Reactive[int], error: solara.Reactive[str]) -> Any:
+    """Reset, Step, ▶ Play, Run 30 days; the day; what Reset would change."""
+    r = run.value
+    _ = tick.value  # re-render each day
+    m = mode.value
+
+    def loop(cancel: threading.Event) -> None:
+        if m is None:
+            return
+        while not cancel.is_set() and mode.value == m:
+            cur = run.value
+            if not cur.running or (m == "run" and cur.day >= target.value):
+                mode.value = None
+                return
+            t0 = time.perf_counter()
+            n = 1 if m == "play" else min(10, target.value - cur.day)
+            try:
+                cur.step(n)
+            except Exception as e:  # a model error stops the run and is shown
+                error.value = f"the model stopped on day {cur.day}: {e}"
+                mode.value = None
+                return
+            tick.value = tick.value + 1
+            # never run ahead of the browser: wait until it has drawn this day
+            cur.wait_shown(cur.day, timeout=SHOWN_TIMEOUT)
+            if m == "play":
+                rest = PLAY_SECONDS - (time.perf_counter() - t0)
+                if rest > 0:
+                    cancel.wait(rest)
+
+    solara.use_thread(loop, dependencies=[m], intrusive_cancel=False)
+
+    def reset() -> None:
+        mode.value = None
+        s = settings.value
+        try:
+            new = Run(s["town"], s["A"], s["B"] if s["compare"] else None)
+        except Exception as e:
+            error.value = f"Reset failed: {e}"
+            return
+        error.value = ""
+        run.value = new
+        tick.value = tick.value + 1
+
+    def step() -> None:
+        if mode.value is None:
+            run.value.step(1)
+            tick.value = tick.value + 1
+
+    def play() -> None:
+        mode.value = None if mode.value == "play" else "play"
+
+    def run_days() -> None:
+        target.value = min(run.value.day + RUN_DAYS, APP_DAYS)
+        mode.value = "run"
+
+    busy = m is not None
+    with solara.Card("Run", margin=0, classes=["scsim-controls"]) as card:
+        with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
+            solara.Button("Reset", color="primary", on_click=reset, disabled=m == "run")
+            solara.Button("Step", color="primary", on_click=step,
+                          disabled=busy or not r.running)
+            solara.Button("❚❚ Pause" if m == "play" else "▶ Play", color="primary",
+                          on_click=play, disabled=m == "run" or not r.running)
+            solara.Button(f"Run {RUN_DAYS} days", color="primary", on_click=run_days,
+                          disabled=busy or not r.running)
+        state = ("playing" if m == "play" else f"running to day {target.value}"
+                 if m == "run" else "stopped at the last day" if not r.running else "paused")
+        solara.HTML(tag="div", classes=["scsim-day"],
+                    unsafe_innerHTML=f"<b>Day {r.day}</b> of {APP_DAYS} · {state}")
+        pending = _pending(settings.value, r)
+        if pending:
+            solara.HTML(tag="div", classes=["scsim-pending"],
+                        unsafe_innerHTML="Press Reset to apply: " + escape("; ".join(pending)))
+        if error.value:
+            solara.Error(error.value)
+    return card
+
+
+@solara.component
+def Settings(run: solara.Reactive[Run], tick: solara.Reactive[int],
+             settings: solara.Reactive[dict[str, Any]], error: solara.Reactive[str]) -> Any:
+    """The town's knobs, policy A, the comparison switch and policy B."""
+    s = settings.value
+
+    def setter(group: str, name: str) -> Callable[[Any], None]:
+        def on_value(v: Any) -> None:
+            cur = settings.value
+            settings.value = {**cur, group: {**cur[group], name: v}}
+        return on_value
+
+    def set_compare(on: bool) -> None:
+        settings.value = {**settings.value, "compare": bool(on)}
+        try:
+            run.value.compare(settings.value["B"] if on else None)
+        except Exception as e:
+            error.value = f"Comparison failed: {e}"
+            return
+        tick.value = tick.value + 1
+
+    with solara.Column(gap="0px") as col:
+        with solara.Card("Town", margin=0, style={"margin-top": "12px"}):
+            solara.Text("Changes apply at Reset.", style={"font-size": "12px", "color": "#666"})
+            for n in TOWN:
+                KnobInput(KNOBS[n], s["town"][n], setter("town", n))
+        with solara.Card("Policy A", margin=0, style={"margin-top": "12px"}):
+            for n in POLICY:
+                KnobInput(KNOBS[n], s["A"][n], setter("A", n),
+                          disabled=n != "policy" and s["A"]["policy"] == "none")
+        with solara.Card("Compare", margin=0, style={"margin-top": "12px"}):
+            solara.Switch(label="Compare with policy B (same town, same random numbers)",
+                          value=s["compare"], on_value=set_compare,
+                          classes=["scsim-compare"])
+            for n in POLICY:
+                KnobInput(KNOBS[n], s["B"][n], setter("B", n), suffix="-b",
+                          disabled=not s["compare"] or (n != "policy"
+                                                        and s["B"]["policy"] == "none"))
+    return col
+
+
+@solara.component
+def Network(run: Run, tick: int) -> Any:
+    """The network view: one seller's friends, friendships coloured by state."""
+    choices = solara.use_memo(lambda: seller_choices(run.a), [run.id])
+    seller, set_seller = solara.use_state(choices[0][0] if choices else -1)
+    if choices and seller not in dict(choices):
+        seller = choices[0][0]
+    with solara.Card("Network around a seller", margin=0,
+                     style={"margin-top": "8px"}, classes=["scsim-network"]) as card:
+        if not choices:
+            solara.Text("No resellers in this town (raise 'Resellers at the start').")
+            return card
+        solara.v.Select(label="Seller at the centre", items=[{"text": t, "value": p}
+                                                             for p, t in choices],
+                        v_model=seller, on_v_model=set_seller, dense=True,
+                        style_="max-width: 420px", class_="scsim-seller")
+        sample = run.sample(seller)
+        models = run.models()
+        charts = []
+        for label, m in models:
+            policy = run.policy_a if label == "A" else run.policy_b
+            title = (f"{label}: {policy_text(policy)}" if len(models) > 1
+                     else f"{sample.nodes.size - 1} friends of seller #{m.graph.label(seller)}")
+            with run.lock:
+                option = network_option(m, sample, title)
+            charts.append(ChartSpec(f"net-{label}", f"{run.id}:{seller}:{len(models)}",
+                                    option_json(option), f"scsim-net-{label}"))
+        ChartGroup(charts, stamp=str(run.day), height="480px", columns=len(charts),
+                   on_drawn=_shown(run, "network"))
+    return card
+
+
+@solara.component
+def Main(run: solara.Reactive[Run], tick: solara.Reactive[int]) -> Any:
+    """Summary, the six charts (two per row) and the network view."""
+    r = run.value
+    t = tick.value
+    hist = r.histories()
+    compare = len(hist) > 1
+    with solara.Column(gap="4px", style={"padding": "8px 12px"}) as col:
+        with solara.Card(margin=0, classes=["scsim-summary"]):
+            solara.HTML(tag="div", classes=["scsim-headline"],
+                        unsafe_innerHTML=escape(headline(r)))
+            solara.HTML(tag="div", unsafe_innerHTML=summary_html(r))
+        # a new key rebuilds the charts: a new town, the comparison on or off, and the first
+        # day (merging cannot remove the day-0 hint: ECharts 5.4 fails on a graphic removal
+        # after a rebuild)
+        key = f"{r.id}:{int(compare)}:{r.day == 0}"
+        ChartGroup([ChartSpec(c.key, key, option_json(chart_option(c, hist)),
+                              f"scsim-plot-{c.key}") for c in CHARTS],
+                   stamp=str(r.day), on_drawn=_shown(r, "lines"))
+        Network(r, t)
+    return col
+
+
+def _initial_settings() -> dict[str, Any]:
+    return {"town": {n: DEFAULTS[n] for n in TOWN}, "A": {n: DEFAULTS[n] for n in POLICY},
+            "B": dict(DEFAULT_B), "compare": False}
 
 
 @solara.component
 def Page() -> Any:
-    """The app page (``solara run app.py`` finds it through the root ``app.py``)."""
-    model = solara.use_memo(lambda: AppModel(), [])
-    return SolaraViz(model, components=components(), model_params=model_params(),
-                     name="scsim: social commerce on a friend network", play_interval=200)
+    """The app page (``solara run sim.app``, or ``solara run app.py`` from the repository)."""
+    first = solara.use_memo(lambda: Run({n: DEFAULTS[n] for n in TOWN},
+                                        {n: DEFAULTS[n] for n in POLICY}), [])
+    run = solara.use_reactive(first)
+    tick = solara.use_reactive(0)
+    settings = solara.use_reactive(_initial_settings())
+    mode = solara.use_reactive(typing.cast(str, None))
+    target = solara.use_reactive(0)
+    error = solara.use_reactive("")
+    solara.Title("scsim: social commerce on a friend network")
+    solara.Style(_CSS)
+    with solara.AppBarTitle():
+        solara.Text("scsim · social commerce on a friend network")
+    with solara.Sidebar():
+        Controls(run, tick, settings, mode, target, error)
+        Settings(run, tick, settings, error)
+    Main(run, tick)

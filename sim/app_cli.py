@@ -1,35 +1,28 @@
-"""``scsim app``: serve the interactive app (:mod:`sim.app`) with Solara."""
+"""``scsim app``: serve the interactive app (:mod:`sim.app`) with Solara.
+
+The command becomes the Solara server (``os.execve``): there is one process,
+so stopping ``scsim app`` (Ctrl-C, ``kill``) stops the server and frees the
+port. Solara serves the module ``sim.app`` by name, so nothing is written to
+disk (no file under a shared temporary directory that another local user
+could replace).
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-from pathlib import Path
 
-__all__ = ["register", "app_file", "solara_command", "OFFLINE_ENV"]
+__all__ = ["register", "APP_MODULE", "solara_command", "OFFLINE_ENV"]
 
-#: Environment that keeps the server off the internet: no telemetry (the
-#: assets come from the solara-assets package, the version check is off).
-OFFLINE_ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+#: The module Solara serves (its ``Page`` component).
+APP_MODULE = "sim.app"
 
-
-def app_file() -> Path:
-    """The ``app.py`` that Solara serves: the repository's, else a generated one.
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    root = Path(__file__).resolve().parent.parent / "app.py"
-    if root.is_file():
-        return root
-    import tempfile
-
-    path = Path(tempfile.gettempdir()) / "scsim_app.py"
-    path.write_text("from sim.app import Page\n\n__all__ = ['Page']\n", encoding="utf-8")
-    return path
+#: Environment of the server: no telemetry (the assets come from the
+#: solara-assets package and the version check is off), and no "runs on
+#: Solara" banner over the plots.
+OFFLINE_ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+               "SOLARA_THEME_SHOW_BANNER": "False"}
 
 
 def solara_command(port: int, host: str, production: bool = True) -> list[str]:
@@ -52,10 +45,15 @@ def solara_command(port: int, host: str, production: bool = True) -> list[str]:
     ------
     ValueError
         If the port is out of range.
+
+    Examples
+    --------
+    >>> solara_command(8765, "127.0.0.1")[3:8]
+    ['run', 'sim.app', '--port', '8765', '--host']
     """
     if not 1 <= int(port) <= 65535:
         raise ValueError(f"--port = {port} must be in 1..65535")
-    cmd = [sys.executable, "-m", "solara", "run", str(app_file()), "--port", str(int(port)),
+    cmd = [sys.executable, "-m", "solara", "run", APP_MODULE, "--port", str(int(port)),
            "--host", host, "--no-check-version"]
     if production:
         cmd.append("--production")
@@ -66,12 +64,14 @@ def _cmd_app(args: argparse.Namespace) -> int:
     cmd = solara_command(args.port, args.host, production=not args.dev)
     print(f"scsim app on http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
     env = {**os.environ, **OFFLINE_ENV}
-    return subprocess.call(cmd, env=env)
+    # become the server: killing this process stops it (no orphaned child on the port)
+    os.execve(cmd[0], cmd, env)
+    return 0  # pragma: no cover (execve does not return)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``scsim app [--port N] [--host H] [--dev]``."""
-    p = subparsers.add_parser("app", help="serve the interactive app (Mesa SolaraViz)")
+    p = subparsers.add_parser("app", help="serve the interactive app (Solara, in the browser)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     p.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     p.add_argument("--dev", action="store_true", help="auto-reload on code changes")
