@@ -18,6 +18,11 @@ OFFLINE_ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
 def app_file() -> Path:
     """The ``app.py`` that Solara serves: the repository's, else a generated one.
 
+    The generated file goes into a new private folder (``mkdtemp``: a fresh,
+    unguessable name, readable only by this user), never a fixed name under
+    ``/tmp`` that another local user could create or replace first;
+    ``scsim app`` removes it when the server stops.
+
     Returns
     -------
     pathlib.Path
@@ -27,9 +32,17 @@ def app_file() -> Path:
         return root
     import tempfile
 
-    path = Path(tempfile.gettempdir()) / "scsim_app.py"
-    path.write_text("from sim.app import Page\n\n__all__ = ['Page']\n", encoding="utf-8")
+    folder = Path(tempfile.mkdtemp(prefix=GENERATED_PREFIX))
+    path = folder / "app.py"
+    with open(path, "x", encoding="utf-8") as f:
+        f.write("import solara.server.settings\n\nfrom sim.app import Page\n\n"
+                "solara.server.settings.telemetry.mixpanel_enable = False\n\n"
+                "__all__ = ['Page']\n")
     return path
+
+
+#: prefix of the private folder of a generated app file
+GENERATED_PREFIX = "scsim-app-"
 
 
 def solara_command(port: int, host: str, production: bool = True) -> list[str]:
@@ -66,7 +79,14 @@ def _cmd_app(args: argparse.Namespace) -> int:
     cmd = solara_command(args.port, args.host, production=not args.dev)
     print(f"scsim app on http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
     env = {**os.environ, **OFFLINE_ENV}
-    return subprocess.call(cmd, env=env)
+    generated = Path(cmd[4]).parent
+    try:
+        return subprocess.call(cmd, env=env)
+    finally:
+        if generated.name.startswith(GENERATED_PREFIX):
+            import shutil
+
+            shutil.rmtree(generated, ignore_errors=True)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -57,7 +57,8 @@ from sim.scenario import (
 
 __all__ = ["RunResult", "run_scenario", "write_run", "summarize", "provenance",
            "write_parquet", "safe_name", "default_out", "check_out", "RunFolderError",
-           "RUN_FILES", "estimate_memory", "check_memory", "is_run_folder"]
+           "RUN_FILES", "estimate_memory", "check_memory", "is_run_folder",
+           "remove_stale"]
 
 #: the files of a run folder
 RUN_FILES = ("config.toml", "metadata.json", "metrics.parquet", "agents.parquet",
@@ -332,7 +333,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _clean_stale(out: Path) -> None:
+def remove_stale(out: Path) -> None:
     """Remove hidden siblings of ``out`` left by killed runs; put back an old run folder
     that a killed replacement had moved aside (where renames cannot exchange)."""
     pattern = re.compile(_STALE.format(name=re.escape(out.name)))
@@ -459,7 +460,7 @@ def write_run(result: RunResult, out: str | Path, *, figure: bool = True,
     """
     out = check_out(out, overwrite=overwrite, probe=False)
     out.parent.mkdir(parents=True, exist_ok=True)
-    _clean_stale(out)
+    remove_stale(out)
     tmp = out.with_name(f".{out.name[:100]}.partial-{os.getpid()}-{secrets.token_hex(4)}")
     os.mkdir(tmp)
     try:
