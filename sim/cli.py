@@ -19,7 +19,6 @@ import sys
 import warnings
 from typing import Any
 
-from sim.graph import GraphError
 from sim.scenario import ScenarioError, default_scenario, load_scenario, with_overrides
 
 __all__ = ["main", "build_parser", "parse_set", "positive_int", "version_text"]
@@ -154,7 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     line; ``SCSIM_DEBUG=1`` shows the traceback); 2 invalid input; 130
     interrupted (Ctrl-C or SIGTERM; a run folder is then left as it was).
     """
-    parser = build_parser()
+    try:  # the subcommands' modules load here: Ctrl-C meanwhile is no traceback either
+        parser = build_parser()
+    except KeyboardInterrupt:
+        print("scsim: interrupted", file=sys.stderr)
+        return 130
     args = parser.parse_args(argv)
     old_show = warnings.showwarning
     warnings.showwarning = _show_warning
@@ -164,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         old_term = None
     try:
         return int(args.func(args) or 0)
-    except (ScenarioError, GraphError, ValueError) as exc:
+    except (ScenarioError, ValueError) as exc:  # GraphError and RunFolderError included
         print(f"scsim: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -462,8 +462,8 @@ def write_run(result: RunResult, out: str | Path, *, figure: bool = True,
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(out)
     tmp = out.with_name(f".{out.name[:100]}.partial-{os.getpid()}-{secrets.token_hex(4)}")
-    os.mkdir(tmp)
-    try:
+    try:  # the folder is made inside: a Ctrl-C just after mkdir still removes it
+        os.mkdir(tmp)
         _write_files(result, tmp, figure=figure)
         _install(tmp, out, overwrite)
     except BaseException:
