@@ -19,7 +19,8 @@ import sys
 import warnings
 from typing import Any
 
-from sim.scenario import ScenarioError, default_scenario, load_scenario, with_overrides
+# sim.scenario (pydantic) and the rest load inside main(), so that Ctrl-C while they load
+# is an "interrupted" line, not a traceback
 
 __all__ = ["main", "build_parser", "parse_set", "positive_int", "version_text"]
 
@@ -27,6 +28,8 @@ __all__ = ["main", "build_parser", "parse_set", "positive_int", "version_text"]
 def parse_set(items: list[str]) -> dict[str, Any]:
     """Parse ``key=value`` overrides; values are read as TOML (``3``, ``0.5``, ``true``)."""
     import tomllib
+
+    from sim.scenario import ScenarioError
 
     out: dict[str, Any] = {}
     for item in items:
@@ -80,7 +83,7 @@ class _Version(argparse.Action):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.scenario import check_memory
+    from sim.scenario import check_memory, default_scenario, load_scenario, with_overrides
 
     scenario = load_scenario(args.scenario) if args.scenario else default_scenario()
     overrides = parse_set(args.set or [])
@@ -142,7 +145,16 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     print(f"scsim: warning: {message}", file=sys.stderr if file is None else file)
 
 
+_MAIN_PID = [0]
+
+
 def _on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM ends ``scsim`` as Ctrl-C does (a run folder is left as it was); a forked
+    worker process dies of it as usual."""
+    if os.getpid() != _MAIN_PID[0]:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
     raise KeyboardInterrupt
 
 
@@ -158,16 +170,22 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("scsim: interrupted", file=sys.stderr)
         return 130
+    except BaseException as exc:  # an import interrupted inside a compiled library
+        if isinstance(exc, SystemExit) or os.environ.get("SCSIM_DEBUG"):
+            raise
+        print(f"scsim: interrupted while loading ({type(exc).__name__})", file=sys.stderr)
+        return 130
     args = parser.parse_args(argv)
     old_show = warnings.showwarning
     warnings.showwarning = _show_warning
+    _MAIN_PID[0] = os.getpid()
     try:
         old_term = signal.signal(signal.SIGTERM, _on_sigterm)
     except (ValueError, OSError, AttributeError):  # not the main thread
         old_term = None
     try:
         return int(args.func(args) or 0)
-    except (ScenarioError, ValueError) as exc:  # GraphError and RunFolderError included
+    except ValueError as exc:  # ScenarioError, GraphError and RunFolderError are ValueErrors
         print(f"scsim: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -181,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         where = f": {exc.filename!r}" if exc.filename else ""
         print(f"scsim: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
-    except Exception as exc:
+    except Exception as exc:  # also what a library turns an interrupt into (pyo3's panic)
         if os.environ.get("SCSIM_DEBUG"):
             raise
         print(f"scsim: internal error: {type(exc).__name__}: {exc}\n(please report it; "
@@ -191,6 +209,16 @@ def main(argv: list[str] | None = None) -> int:
         warnings.showwarning = old_show
         if old_term is not None:
             signal.signal(signal.SIGTERM, old_term)
+        if argv is None:  # the command line: the process exits next, so a late Ctrl-C
+            _ignore_interrupts()  # must not print a traceback from an exit handler
+
+
+def _ignore_interrupts() -> None:
+    for name in ("SIGINT", "SIGTERM"):
+        try:
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+        except (ValueError, OSError, AttributeError):  # not the main thread
+            pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -51,6 +51,7 @@ from sim.scenario import (
     EmptyTownWarning,
     check_memory,
     estimate_memory,
+    path_problem,
     save_scenario,
     warn_empty_town,
 )
@@ -103,16 +104,13 @@ def run_scenario(scenario: Scenario, *, graph: Any = None, progress: bool = Fals
     RunResult
     """
     t0 = time.perf_counter()
-    if graph is None:
-        check_memory(scenario)
-    else:
-        n, ties = _graph_size(graph)
-        check_memory(scenario, n_people=n, n_ties=ties)
+    check_memory(scenario, graph=graph)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = SocialCommerceModel(scenario, graph=graph)
-    for w in caught:
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    for w in caught:  # shown as they would have been (once per text and place)
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
+                               registry=_WARNED)
     if not any(issubclass(w.category, EmptyTownWarning) for w in caught):
         warn_empty_town(model.params, model.graph.n)
     model.run(progress=progress)
@@ -122,13 +120,8 @@ def run_scenario(scenario: Scenario, *, graph: Any = None, progress: bool = Fals
                      model=model if keep_model else None)
 
 
-def _graph_size(graph: Any) -> tuple[int, int]:
-    """(people, directed ties) of a networkx graph or FriendGraph."""
-    if hasattr(graph, "n_ties"):
-        return int(graph.n), int(graph.n_ties)
-    if hasattr(graph, "number_of_nodes"):
-        return int(graph.number_of_nodes()), 2 * int(graph.number_of_edges())
-    return 0, 0  # not a graph: the model says so
+#: the warnings :func:`run_scenario` passed on (so each shows once, as Python's default)
+_WARNED: dict[Any, Any] = {}
 
 
 def package_versions() -> dict[str, str]:
@@ -281,6 +274,10 @@ def check_out(out: str | Path, *, overwrite: bool = False, probe: bool = True) -
     text = os.fspath(out)
     if not text.strip():
         raise RunFolderError("--out = '': give a folder path, e.g. --out runs/mine")
+    problem = path_problem(text)
+    if problem:
+        shown = text if len(text) <= 80 else f"{text[:80]}..."
+        raise RunFolderError(f"--out {shown!r} {problem}")
     out = Path(text)
     if out.is_symlink() and out.is_dir():
         out = out.resolve()

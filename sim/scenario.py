@@ -45,6 +45,9 @@ __all__ = [
     "check_memory",
     "check_days",
     "check_range",
+    "graph_size",
+    "path_problem",
+    "read_text_file",
     "town_warnings",
     "warn_empty_town",
     "MAX_SCENARIO_BYTES",
@@ -129,7 +132,7 @@ def validate(data: Mapping[str, Any] | Scenario, *, source: str = "scenario") ->
         raise ScenarioError(f"{source}: expected a table of sections, got "
                             f"{type(data).__name__} {_short(data)}; e.g. "
                             f"{{'graph': {{'n_people': 2000}}}}")
-    lines = _wrong_types(data)
+    lines = _wrong_types(data) + _bad_paths(data)
     try:
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
@@ -139,6 +142,16 @@ def validate(data: Mapping[str, Any] | Scenario, *, source: str = "scenario") ->
     if lines:
         raise ScenarioError(f"invalid {source}:\n  " + "\n  ".join(lines)) from None
     return scenario
+
+
+def _bad_paths(data: Mapping[str, Any]) -> list[str]:
+    """``graph.edgelist_path`` that no file system accepts (NUL, too long)."""
+    graph = data.get("graph")
+    path = graph.get("edgelist_path") if isinstance(graph, Mapping) else None
+    if not isinstance(path, str):
+        return []
+    problem = path_problem(path)
+    return [f"graph.edgelist_path = {_short(path)}: {problem}"] if problem else []
 
 
 def _wrong_types(data: Mapping[str, Any]) -> list[str]:
@@ -186,6 +199,27 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario
 
 
+#: the longest path and path component the file systems scsim runs on accept (Linux)
+MAX_PATH_BYTES, MAX_NAME_BYTES = 4095, 255
+
+
+def path_problem(path: str | Path) -> str | None:
+    """What makes ``path`` unusable as a file name, or None: a NUL character, a name
+    longer than 255 bytes or a path longer than 4095 (the operating system's limits,
+    checked here so the message can say so, briefly)."""
+    text = os.fspath(path)
+    if "\x00" in text:
+        return "holds a NUL character"
+    raw = os.fsencode(text)
+    if len(raw) > MAX_PATH_BYTES:
+        return f"is {len(raw):,} bytes long; a path is at most {MAX_PATH_BYTES}"
+    longest = max((len(os.fsencode(part)) for part in Path(text).parts), default=0)
+    if longest > MAX_NAME_BYTES:
+        return (f"has a name of {longest:,} bytes; a file or folder name is at most "
+                f"{MAX_NAME_BYTES}")
+    return None
+
+
 def read_text_file(path: str | Path, what: str, *, limit: int | None = None) -> str:
     """The text of a UTF-8 file (a byte-order mark dropped), or an error naming it.
 
@@ -203,6 +237,9 @@ def read_text_file(path: str | Path, what: str, *, limit: int | None = None) -> 
         Missing, a directory, a device or pipe, unreadable, too large, or not
         UTF-8 (naming the line and column of the first bad byte).
     """
+    problem = path_problem(path)
+    if problem:
+        raise ScenarioError(f"{what} {_short(os.fspath(path))} {problem}")
     path = Path(path)
     name = str(path)
     if not path.exists():
@@ -352,8 +389,20 @@ def _edgelist_size(path: str) -> tuple[int, int]:
         return 0, 0
 
 
+def graph_size(graph: Any) -> tuple[int | None, int | None]:
+    """(people, directed ties) of a networkx graph or FriendGraph; (None, None) for None
+    or anything else (the model says what is wrong with it)."""
+    if graph is None:
+        return None, None
+    if hasattr(graph, "n_ties") and hasattr(graph, "n"):
+        return int(graph.n), int(graph.n_ties)
+    if hasattr(graph, "number_of_nodes") and hasattr(graph, "number_of_edges"):
+        return int(graph.number_of_nodes()), 2 * int(graph.number_of_edges())
+    return None, None
+
+
 def memory_breakdown(scenario: Scenario, *, n_people: int | None = None,
-                     n_ties: int | None = None) -> dict[str, tuple[int, str]]:
+                     n_ties: int | None = None, graph: Any = None) -> dict[str, tuple[int, str]]:
     """What a run of ``scenario`` holds in memory, by part.
 
     Parameters
@@ -363,12 +412,16 @@ def memory_breakdown(scenario: Scenario, *, n_people: int | None = None,
         The size of a friend graph given to the model instead of the
         scenario's generator (``n_ties`` counts directed ties, twice the
         friendships).
+    graph : networkx.Graph or FriendGraph, optional
+        That graph itself (its size is read from it).
 
     Returns
     -------
     dict
         ``part -> (bytes, the fields that set it)``.
     """
+    if graph is not None and n_people is None:
+        n_people, n_ties = graph_size(graph)
     g, u, r, m = scenario.graph, scenario.users, scenario.resellers, scenario.merchants
     out: dict[str, tuple[int, str]] = {}
     if n_people is None and g.generator == "edgelist":
@@ -412,7 +465,7 @@ def memory_breakdown(scenario: Scenario, *, n_people: int | None = None,
 
 
 def estimate_memory(scenario: Scenario, *, n_people: int | None = None,
-                    n_ties: int | None = None) -> int:
+                    n_ties: int | None = None, graph: Any = None) -> int:
     """Bytes a run of ``scenario`` needs at its peak, beyond the interpreter itself.
 
     The sum of :func:`memory_breakdown`: about 18 bytes per directed tie
@@ -427,8 +480,8 @@ def estimate_memory(scenario: Scenario, *, n_people: int | None = None,
     >>> 1.5e9 < estimate_memory(Scenario(graph={"n_people": 1_000_000})) < 3e9
     True
     """
-    return sum(b for b, _ in memory_breakdown(scenario, n_people=n_people,
-                                              n_ties=n_ties).values())
+    return sum(b for b, _ in memory_breakdown(scenario, n_people=n_people, n_ties=n_ties,
+                                              graph=graph).values())
 
 
 def _parse_bytes(text: str) -> int:
@@ -474,11 +527,12 @@ def _gib(n: float) -> str:
 
 
 def check_memory(scenario: Scenario, *, n_people: int | None = None,
-                 n_ties: int | None = None) -> int:
+                 n_ties: int | None = None, graph: Any = None) -> int:
     """Refuse a scenario that needs more memory than the machine has; return the estimate.
 
     Call it before anything is allocated (the command line, the runner and
-    the model do).
+    the model do), with the friend graph when one is given instead of the
+    scenario's generator.
 
     Raises
     ------
@@ -486,7 +540,7 @@ def check_memory(scenario: Scenario, *, n_people: int | None = None,
         Naming the estimate, what is available, and the parts and fields
         that need the most.
     """
-    parts = memory_breakdown(scenario, n_people=n_people, n_ties=n_ties)
+    parts = memory_breakdown(scenario, n_people=n_people, n_ties=n_ties, graph=graph)
     need = sum(b for b, _ in parts.values())
     have, where = available_memory()
     if need <= have:

@@ -462,7 +462,9 @@ def test_a_killed_run_leaves_the_old_folder_or_the_new_one(
         if c.sent and c.proc.returncode != 0:
             killed += 1
             if signame != "SIGKILL":
-                assert c.proc.returncode == 130, label
+                # 130, or death by SIGINT where CPython saw the interrupt pass through
+                # code it runs from C (shells report both as 130)
+                assert c.proc.returncode in (130, -2), label
                 assert _leftovers(c.d.parent) == [], label  # cleaned up on the way out
         remove_stale(c.d)  # what the next run into this place does first
         assert _leftovers(c.d.parent) == [], label
