@@ -100,7 +100,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from sim.runner import check_out, default_out, run_scenario, write_run
 
     out = check_out(args.out if args.out is not None else default_out(scenario),
-                    overwrite=args.overwrite)
+                    overwrite=args.overwrite,
+                    label="--out" if args.out is not None else "the default run folder")
     result = run_scenario(scenario, progress=not args.quiet)
     out = write_run(result, out, overwrite=args.overwrite)
     print((out / "summary.txt").read_text(encoding="utf-8"), end="")

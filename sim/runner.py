@@ -248,7 +248,8 @@ def _describe_existing(out: Path) -> str:
     return shown
 
 
-def check_out(out: str | Path, *, overwrite: bool = False, probe: bool = True) -> Path:
+def check_out(out: str | Path, *, overwrite: bool = False, probe: bool = True,
+              label: str = "--out") -> Path:
     """Check that a run folder can be written at ``out``, before the run starts.
 
     Parameters
@@ -259,6 +260,8 @@ def check_out(out: str | Path, *, overwrite: bool = False, probe: bool = True) -
     probe : bool
         Create and remove a hidden folder next to ``out`` to prove the
         parent is writable (permissions, read-only file systems).
+    label : str
+        How the messages name the folder (``--out``, or the default folder).
 
     Returns
     -------
@@ -273,36 +276,36 @@ def check_out(out: str | Path, *, overwrite: bool = False, probe: bool = True) -
     """
     text = os.fspath(out)
     if not text.strip():
-        raise RunFolderError("--out = '': give a folder path, e.g. --out runs/mine")
+        raise RunFolderError(f"{label} = '': give a folder path, e.g. --out runs/mine")
     problem = path_problem(text)
     if problem:
         shown = text if len(text) <= 80 else f"{text[:80]}..."
-        raise RunFolderError(f"--out {shown!r} {problem}")
+        raise RunFolderError(f"{label} {shown!r} {problem}")
     out = Path(text)
     if out.is_symlink() and out.is_dir():
         out = out.resolve()
     if out.name in ("", ".", ".."):
         out = out.absolute().resolve()
         if out.parent == out:
-            raise RunFolderError(f"--out {text!r}: a run folder cannot be the root folder")
+            raise RunFolderError(f"{label} {text!r}: a run folder cannot be the root folder")
     if os.path.lexists(out):
         if not out.is_dir():
             kind = "a file" if out.is_file() else "not a folder (a device, pipe or link)"
-            raise RunFolderError(f"--out {text!r} is {kind}; a run folder is a folder of "
+            raise RunFolderError(f"{label} {text!r} is {kind}; a run folder is a folder of "
                                  f"{len(RUN_FILES)} files: give a new folder path")
         if os.listdir(out):
             if not is_run_folder(out):
                 raise RunFolderError(
-                    f"--out {text!r} is a folder that is not a run folder (it holds "
+                    f"{label} {text!r} is a folder that is not a run folder (it holds "
                     f"{_describe_existing(out)}); a run replaces its folder whole, so give a "
                     "new or empty folder")
             if not overwrite:
                 raise RunFolderError(
-                    f"--out {text!r} already holds a run; add --overwrite to replace it "
-                    "whole, or give another folder")
+                    f"{label} {text!r} already holds a run; add --overwrite to replace it "
+                    "whole, or give another folder (--out)")
     base = _nearest_existing(out.parent)
     if not base.is_dir():
-        raise RunFolderError(f"--out {text!r}: {str(base)!r} is a file, so no folder can be "
+        raise RunFolderError(f"{label} {text!r}: {str(base)!r} is a file, so no folder can be "
                              "made under it")
     if probe:
         token = base / f".{out.name[:100]}.probe-{os.getpid()}-{secrets.token_hex(4)}"
@@ -310,7 +313,7 @@ def check_out(out: str | Path, *, overwrite: bool = False, probe: bool = True) -
             os.mkdir(token)
             os.rmdir(token)
         except OSError as exc:
-            raise RunFolderError(f"--out {text!r}: cannot write in {str(base)!r} "
+            raise RunFolderError(f"{label} {text!r}: cannot write in {str(base)!r} "
                                  f"({exc.strerror}); choose a folder you can write") from None
     return out
 
