@@ -575,7 +575,9 @@ def check_days(days: Any, scenario: Scenario | None = None) -> int:
         if scenario is None:
             raise ScenarioError("days = None: give a number of days or a scenario")
         return scenario.run.days
-    ok = (isinstance(days, int) and not isinstance(days, bool)) or (
+    import numbers
+
+    ok = (isinstance(days, numbers.Integral) and not isinstance(days, bool)) or (
         isinstance(days, float) and days.is_integer())
     if not ok or not 0 <= days <= hi:
         raise ScenarioError(f"days = {_short(days)}: must be a whole number in 0..{hi} "

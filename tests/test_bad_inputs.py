@@ -289,7 +289,7 @@ def test_bad_input_exits_2_names_it_and_writes_nothing(
     assert seconds < 30  # refused before any simulation (the edge-list cases read the file)
 
 
-# the inputs that printed a Python traceback before issue 13, as real processes
+# kinds of input that printed a Python traceback before issue 13, as real processes
 PROCESS_CASES = ["out-is-file", "out-under-file", "memory-50M-people", "edges-graphml-broken",
                  "file-binary", "followers-1e308", "out-not-a-run-folder"]
 
@@ -381,6 +381,9 @@ def test_check_days_keeps_good_values() -> None:
     s = Scenario(run={"days": 9})
     assert check_days(None, s) == 9 and check_days(0) == 0 and check_days(3650) == 3650
     assert check_days(5.0) == 5
+    import numpy as np
+
+    assert check_days(np.int64(7)) == 7 and type(check_days(np.int32(7))) is int
 
 
 # ---------------------------------------------------------------- the memory estimate
