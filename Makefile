@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 demo: venv
-	$(VENV)/bin/scsim run --out runs/demo
+	$(VENV)/bin/scsim run --out runs/demo --overwrite
 
 # Debian's chromium for the app's browser test (tests/test_app_browser.py); installed
 # once, as root, by the system's package manager. Playwright only drives it.

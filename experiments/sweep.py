@@ -503,25 +503,11 @@ def read_table(out: str | Path, table: str = "runs", columns: list[str] | None =
     return schema.conform(df)
 
 
-def _safe_name(name: str, *, max_length: int = 64) -> str:
-    """A scenario name made safe as one path component.
-
-    The same rule as ``sim.runner.safe_name`` (being added there; this private
-    copy goes once it lands): letters (any script), digits, ``.``, ``_`` and
-    ``-`` are kept; every other run of characters becomes one ``-``; leading
-    and trailing dots and dashes go; at most ``max_length`` characters; ``run``
-    if nothing is left.
-    """
-    text = re.sub(r"[^\w.-]+", "-", str(name), flags=re.UNICODE)
-    text = re.sub(r"-{2,}", "-", text)
-    text = re.sub(r"\.{2,}", ".", text).strip("-.")
-    text = text[:max_length].rstrip("-.")
-    return text or "run"
-
-
 def default_out(name: str) -> Path:
     """The sweep folder without ``--out``: ``runs/sweeps/<name made a safe path component>``."""
-    return Path("runs") / "sweeps" / _safe_name(name)
+    from sim.runner import safe_name
+
+    return Path("runs") / "sweeps" / safe_name(name)
 
 
 # ---------------------------------------------------------------------- the lock

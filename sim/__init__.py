@@ -22,16 +22,19 @@ Table of contents, in dependency order:
 - :mod:`sim.cli`        the ``scsim`` command line
 """
 
-from sim.params import Scenario
-from sim.scenario import ScenarioError, default_scenario, load_scenario, with_overrides
+import importlib
+from typing import Any
 
-__all__ = ["Scenario", "ScenarioError", "default_scenario", "load_scenario", "with_overrides",
-           "SocialCommerceModel"]
+#: names the package exports, imported on first use (importing ``sim`` stays cheap, so
+#: an early Ctrl-C of ``scsim`` finds no half-imported module to trace back through)
+_LAZY = {"Scenario": "sim.params", "ScenarioError": "sim.scenario",
+         "default_scenario": "sim.scenario", "load_scenario": "sim.scenario",
+         "with_overrides": "sim.scenario", "SocialCommerceModel": "sim.model"}
+
+__all__ = list(_LAZY)
 
 
-def __getattr__(name: str):  # lazy: importing sim.params must not import Mesa
-    if name == "SocialCommerceModel":
-        from sim.model import SocialCommerceModel
-
-        return SocialCommerceModel
-    raise AttributeError(name)
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

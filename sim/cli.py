@@ -4,32 +4,41 @@
 writes a run folder. Experiment, sweep, analysis and app commands are
 registered by :mod:`experiments.cli` and :mod:`sim.app` when present.
 Invalid input exits with code 2 and a message naming the field, the value
-and what is allowed.
+and what is allowed, before any work starts and with nothing written; no
+input prints a Python traceback (``SCSIM_DEBUG=1`` shows one for an
+internal error, which exits with code 1).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
-from pathlib import Path
+import warnings
 from typing import Any
 
-from sim.graph import GraphError
-from sim.scenario import ScenarioError, default_scenario, load_scenario, with_overrides
+# sim.scenario (pydantic) and the rest load inside main(), so that Ctrl-C while they load
+# is an "interrupted" line, not a traceback
 
-__all__ = ["main", "build_parser", "parse_set", "positive_int"]
+__all__ = ["main", "build_parser", "parse_set", "positive_int", "version_text"]
 
 
 def parse_set(items: list[str]) -> dict[str, Any]:
     """Parse ``key=value`` overrides; values are read as TOML (``3``, ``0.5``, ``true``)."""
     import tomllib
 
+    from sim.scenario import ScenarioError
+
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
             raise ScenarioError(f"--set {item!r}: expected KEY=VALUE, e.g. graph.n_people=5000")
         key, raw = item.split("=", 1)
+        if not key.strip():
+            raise ScenarioError(f"--set {item!r}: the key before '=' is empty; expected "
+                                "KEY=VALUE, e.g. graph.n_people=5000")
         try:
             value = tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:
@@ -49,8 +58,32 @@ def positive_int(value: str) -> int:
     return n
 
 
+def version_text() -> str:
+    """``scsim VERSION (git REVISION)``: the installed package and the code's revision."""
+    from importlib import metadata
+
+    from sim.runner import git_revision
+
+    try:
+        version = metadata.version("scsim")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    return f"scsim {version} (git {git_revision()})"
+
+
+class _Version(argparse.Action):
+    """``--version``: computed only when asked (it runs git)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        print(version_text())
+        parser.exit()
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.runner import run_scenario, write_run
+    from sim.scenario import check_memory, default_scenario, load_scenario, with_overrides
 
     scenario = load_scenario(args.scenario) if args.scenario else default_scenario()
     overrides = parse_set(args.set or [])
@@ -62,9 +95,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         overrides["graph.n_people"] = args.people
     if overrides:
         scenario = with_overrides(scenario, overrides)
-    out = Path(args.out) if args.out else Path("runs") / f"{scenario.name}-seed{scenario.run.seed}"
+    # every check before any work: the memory the town needs, then where it goes
+    check_memory(scenario)
+    from sim.runner import check_out, default_out, run_scenario, write_run
+
+    out = check_out(args.out if args.out is not None else default_out(scenario),
+                    overwrite=args.overwrite,
+                    label="--out" if args.out is not None else "the default run folder")
     result = run_scenario(scenario, progress=not args.quiet)
-    write_run(result, out)
+    out = write_run(result, out, overwrite=args.overwrite)
     print((out / "summary.txt").read_text(encoding="utf-8"), end="")
     print(f"results in {out}/ (metrics.parquet, agents.parquet, people.parquet, summary.png)")
     return 0
@@ -74,13 +113,18 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered subcommand."""
     parser = argparse.ArgumentParser(
         prog="scsim", description="Simulate social commerce on a WeChat-style friend network.")
+    parser.add_argument("--version", action=_Version,
+                        help="print the package version and git revision, then exit")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one scenario (default: the embedded default)")
     run.add_argument("scenario", nargs="?", help="scenario TOML file")
     run.add_argument("--seed", type=int, help="root seed (overrides run.seed)")
     run.add_argument("--days", type=int, help="days to simulate (overrides run.days)")
     run.add_argument("--people", type=int, help="number of people (overrides graph.n_people)")
-    run.add_argument("--out", help="run folder (default runs/NAME-seedSEED)")
+    run.add_argument("--out", help="run folder (default runs/NAME-seedSEED, NAME made safe "
+                                   "as a folder name)")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace an existing run folder (whole) instead of refusing")
     run.add_argument("--set", action="append", metavar="KEY=VALUE",
                      help="override any parameter, e.g. --set platform.posting_cap=3")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -96,18 +140,86 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: Any = None, line: str | None = None) -> None:
+    """Warnings as ``scsim: warning: ...`` lines on stderr."""
+    print(f"scsim: warning: {message}", file=sys.stderr if file is None else file)
+
+
+_MAIN_PID = [0]
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM ends ``scsim`` as Ctrl-C does (a run folder is left as it was); a forked
+    worker process dies of it as usual."""
+    if os.getpid() != _MAIN_PID[0]:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``scsim``; returns the exit code."""
-    parser = build_parser()
+    """Entry point of ``scsim``; returns the exit code.
+
+    Exit codes: 0 done; 1 a run or sweep failed, or an internal error (one
+    line; ``SCSIM_DEBUG=1`` shows the traceback); 2 invalid input; 130
+    interrupted (Ctrl-C or SIGTERM; a run folder is then left as it was).
+    """
+    try:  # the subcommands' modules load here: Ctrl-C meanwhile is no traceback either
+        parser = build_parser()
+    except KeyboardInterrupt:
+        print("scsim: interrupted", file=sys.stderr)
+        return 130
+    except BaseException as exc:  # an import interrupted inside a compiled library
+        if isinstance(exc, SystemExit) or os.environ.get("SCSIM_DEBUG"):
+            raise
+        print(f"scsim: interrupted while loading ({type(exc).__name__})", file=sys.stderr)
+        return 130
     args = parser.parse_args(argv)
+    old_show = warnings.showwarning
+    warnings.showwarning = _show_warning
+    _MAIN_PID[0] = os.getpid()
+    try:
+        old_term = signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError, AttributeError):  # not the main thread
+        old_term = None
     try:
         return int(args.func(args) or 0)
-    except (ScenarioError, GraphError, ValueError) as exc:
+    except ValueError as exc:  # ScenarioError, GraphError and RunFolderError are ValueErrors
         print(f"scsim: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("scsim: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("scsim: error: out of memory; make the town smaller (graph.n_people, "
+              "graph.mean_degree) or use a machine with more memory", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        where = f": {exc.filename!r}" if exc.filename else ""
+        print(f"scsim: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # also what a library turns an interrupt into (pyo3's panic)
+        if os.environ.get("SCSIM_DEBUG"):
+            raise
+        print(f"scsim: internal error: {type(exc).__name__}: {exc}\n(please report it; "
+              "SCSIM_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
+    finally:
+        warnings.showwarning = old_show
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+        if argv is None:  # the command line: the process exits next, so a late Ctrl-C
+            _ignore_interrupts()  # must not print a traceback from an exit handler
+
+
+def _ignore_interrupts() -> None:
+    for name in ("SIGINT", "SIGTERM"):
+        try:
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+        except (ValueError, OSError, AttributeError):  # not the main thread
+            pass
 
 
 if __name__ == "__main__":  # pragma: no cover

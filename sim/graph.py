@@ -15,6 +15,7 @@ with a hundred friends each fit in memory.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,8 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["FriendGraph", "GraphError", "build_graph"]
+__all__ = ["FriendGraph", "GraphError", "build_graph", "edgelist_format",
+           "EDGELIST_FORMATS"]
 
 
 class GraphError(ValueError):
@@ -187,21 +189,247 @@ class FriendGraph:
         return cls.from_csr(indptr, indices, None if is_range else labels)
 
     @classmethod
-    def from_edgelist(cls, path: str | Path) -> FriendGraph:
-        """Read a whitespace-separated edge list (``u v`` per line, ``#`` comments).
+    def from_edgelist(cls, path: str | Path, format: str = "auto") -> FriendGraph:
+        """Read an edge-list file: CSV, TSV, whitespace text (SNAP), GraphML or GML.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file; ``.gz`` files are read decompressed.
+        format : str
+            ``"auto"`` (by the extension, :func:`edgelist_format`), ``"csv"``,
+            ``"tsv"``, ``"text"``, ``"graphml"`` or ``"gml"``.
+
+        Notes
+        -----
+        In CSV, TSV and text files every line is blank, a comment (``#`` at
+        the start; in text files also ``%`` at the start, or ``#`` after
+        whitespace) or one friendship: two labels, then optionally more
+        columns that are numbers (weights, times; ignored). The first line
+        may be a header (column names such as ``u,v`` or ``source,target``,
+        or any text above rows of numbers); a header names the columns, so
+        then any extra column is allowed. Labels are kept as text; ``#``
+        inside a label is part of it. Self-loops are dropped with a warning,
+        repeated friendships merged.
 
         Raises
         ------
         GraphError
-            If the file is missing, unreadable or holds no edges.
+            If the file is missing or not a regular file, or any line does
+            not parse (naming the file, the line number and the line), or
+            it holds no friendships.
         """
         path = Path(path)
-        if not path.is_file():
-            raise GraphError(f"edge-list file {str(path)!r} does not exist")
-        g = nx.read_edgelist(path, comments="#", nodetype=str, data=False)
-        if g.number_of_edges() == 0:
-            raise GraphError(f"edge-list file {str(path)!r} holds no edges")
-        return cls.from_networkx(g)
+        fmt = edgelist_format(path, format)
+        if fmt in ("graphml", "gml"):
+            return cls.from_networkx(_read_markup(path, fmt))
+        labels, u, v, loops = _read_pairs(path, fmt)
+        if u.size == 0:
+            raise GraphError(f"edge-list file {str(path)!r} holds no edges (every line is "
+                             "blank, a comment or a header)")
+        if loops:
+            warnings.warn(f"dropped {loops[0]} self-loop(s) in edge-list file {str(path)!r} "
+                          f"(the first on line {loops[1]})", stacklevel=2)
+        from sim.generators import csr_from_edges
+
+        indptr, indices = csr_from_edges(len(labels), u, v)
+        return cls.from_csr(indptr, indices, labels)
+
+
+#: the formats of ``graph.format`` other than ``auto``
+EDGELIST_FORMATS = ("csv", "tsv", "text", "graphml", "gml")
+_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".graphml": "graphml",
+               ".xml": "graphml", ".gml": "gml"}
+#: first-row words that make it a header of a CSV, TSV or text edge list
+HEADER_WORDS = frozenset({
+    "u", "v", "source", "target", "src", "dst", "from", "to",
+    "node", "node1", "node2", "node_1", "node_2", "node_a", "node_b", "id1", "id2", "id_1",
+    "id_2", "user", "user1", "user2", "user_1", "user_2", "user_a", "user_b", "friend",
+    "friend1", "friend2", "person", "person1", "person2", "head", "tail", "start", "end",
+    "left", "right", "ego", "alter", "follower", "followee", "vertex1", "vertex2", "n1",
+    "n2", "fromnodeid", "tonodeid", "from_id", "to_id", "source_id", "target_id",
+})
+_INLINE_COMMENT = re.compile(r"\s#.*$")
+
+
+def edgelist_format(path: str | Path, format: str = "auto") -> str:
+    """The format an edge-list file is read as.
+
+    ``format`` other than ``"auto"`` is returned as is (checked); ``"auto"``
+    goes by the extension, ignoring a final ``.gz``: ``.csv`` CSV, ``.tsv``
+    or ``.tab`` TSV, ``.graphml`` or ``.xml`` GraphML, ``.gml`` GML, any
+    other whitespace text (SNAP style).
+
+    Examples
+    --------
+    >>> edgelist_format("friends.csv"), edgelist_format("web.txt.gz")
+    ('csv', 'text')
+    >>> edgelist_format("friends.csv", "tsv")
+    'tsv'
+    """
+    if format != "auto":
+        if format not in EDGELIST_FORMATS:
+            raise GraphError(f"graph.format = {format!r} is unknown; allowed: auto, "
+                             f"{', '.join(EDGELIST_FORMATS)}")
+        return format
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".gz":
+        suffix = Path(p.stem).suffix.lower()
+    return _EXTENSIONS.get(suffix, "text")
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise GraphError(f"edge-list file {str(path)!r} does not exist")
+    if path.is_dir():
+        raise GraphError(f"edge-list file {str(path)!r} is a directory, not a file")
+    if not path.is_file():
+        raise GraphError(f"edge-list file {str(path)!r} is not a regular file (a device or "
+                         "a pipe); give the path of a file holding the edges")
+
+
+def _open_binary(path: Path) -> Any:
+    if path.suffix.lower() == ".gz":
+        import gzip
+
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_pairs(path: Path, fmt: str) -> tuple[list[str], np.ndarray, np.ndarray,
+                                                tuple[int, int] | None]:
+    """Labels (first-seen order), the two ends of every line's friendship as ids, and
+    (number of self-loops, line of the first) or None."""
+    import csv
+    from array import array
+
+    _check_file(path)
+    name = str(path)
+    index: dict[str, int] = {}
+    u, v = array("q"), array("q")
+    n_loops, first_loop = 0, 0
+    delimiter = {"csv": ",", "tsv": "\t"}.get(fmt)
+    header: bool | None = None  # decided at the first row
+    pending: tuple[int, str, list[str]] | None = None  # first row, held until the second
+
+    def fail(ln: int, line: str, problem: str) -> GraphError:
+        shown = line if len(line) <= 200 else line[:200] + "..."
+        return GraphError(f"edge-list file {name!r}, line {ln}: {problem}: {shown!r} "
+                          f"(read as {fmt}; set graph.format if that is wrong)")
+
+    def add(ln: int, line: str, fields: list[str], named: bool) -> None:
+        nonlocal n_loops, first_loop
+        if len(fields) < 2:
+            raise fail(ln, line, f"expected two labels (a friendship), found {len(fields)} "
+                                 "field(s)")
+        a, b = fields[0], fields[1]
+        if not a or not b:
+            raise fail(ln, line, "a label is empty")
+        extra = [x for x in fields[2:] if x != ""]
+        if extra and not named and not all(_is_number(x) for x in extra):
+            raise fail(ln, line, f"expected two labels then only numbers (weights), found "
+                                 f"{len(fields)} fields")
+        ia = index.setdefault(a, len(index))
+        ib = index.setdefault(b, len(index))
+        if ia == ib:
+            n_loops += 1
+            first_loop = first_loop or ln
+        u.append(ia)
+        v.append(ib)
+
+    try:
+        f = _open_binary(path)
+    except OSError as exc:
+        raise GraphError(f"edge-list file {name!r} cannot be read: {exc.strerror}") from None
+    with f:
+        ln = 0
+        try:
+            for ln, raw in enumerate(f, start=1):  # noqa: B007 - ln is read after the loop
+                try:
+                    line = raw.decode("utf-8-sig" if ln == 1 else "utf-8")
+                except UnicodeDecodeError as exc:
+                    raise fail(ln, raw.decode("utf-8", "replace").rstrip("\r\n"),
+                               f"not UTF-8 text (byte {raw[exc.start]:#04x} at column "
+                               f"{exc.start + 1}); save the file as UTF-8") from None
+                line = line.rstrip("\r\n")
+                text = line.strip()
+                if not text or text.startswith("#") or (fmt == "text" and text[0] == "%"):
+                    continue
+                if "\x00" in text:
+                    raise fail(ln, line, "a NUL byte: this is not a text file")
+                if delimiter is None:
+                    fields = _INLINE_COMMENT.sub("", text).split()
+                else:
+                    fields = [x.strip() for x in next(csv.reader([text],
+                                                                 delimiter=delimiter))]
+                if header is None:
+                    if pending is None:
+                        if {x.lower() for x in fields[:2]} <= HEADER_WORDS and len(fields) >= 2:
+                            header = True
+                            continue
+                        pending = (ln, line, fields)
+                        continue
+                    # the first row is a header when it is text above a row of numbers
+                    first = pending[2]
+                    header = (delimiter is not None and len(first) >= 2 and len(fields) >= 2
+                              and not any(_is_number(x) for x in first[:2])
+                              and all(_is_number(x) for x in fields[:2]))
+                    if not header:
+                        add(*pending, named=False)
+                    pending = None
+                add(ln, line, fields, named=bool(header))
+        except (OSError, EOFError) as exc:  # a truncated .gz, a read error
+            raise GraphError(f"edge-list file {name!r}, after line {ln}: cannot be read "
+                             f"({exc})") from None
+        except csv.Error as exc:
+            raise GraphError(f"edge-list file {name!r}, line {ln}: {exc}") from None
+    if pending is not None:  # a single data row
+        add(*pending, named=False)
+    labels = list(index)
+    return (labels, np.frombuffer(u, dtype=np.int64), np.frombuffer(v, dtype=np.int64),
+            (n_loops, first_loop) if n_loops else None)
+
+
+def _read_markup(path: Path, fmt: str) -> nx.Graph:
+    """A GraphML or GML file through networkx's reader, errors naming the file."""
+    from xml.etree.ElementTree import ParseError
+
+    _check_file(path)
+    try:
+        if fmt == "graphml":
+            return nx.read_graphml(path)
+        return nx.read_gml(path)
+    except ParseError as exc:
+        line = exc.position[0]
+        raise GraphError(f"{fmt} file {str(path)!r}, line {line}: not valid XML "
+                         f"({exc}){_line_of(path, line)}") from None
+    except (nx.NetworkXError, ValueError, KeyError, TypeError, OSError, EOFError) as exc:
+        where = re.search(r"\((\d+), \d+\)", str(exc))
+        shown = _line_of(path, int(where.group(1))) if where else ""
+        raise GraphError(f"{fmt} file {str(path)!r} cannot be read as {fmt}: "
+                         f"{exc}{shown} (set graph.format if the format is wrong)") from None
+
+
+def _line_of(path: Path, ln: int) -> str:
+    """``: 'the text of line ln'`` of a file, or nothing."""
+    try:
+        with _open_binary(path) as f:
+            for i, raw in enumerate(f, start=1):
+                if i == ln:
+                    text = raw.decode("utf-8", "replace").rstrip("\r\n")
+                    return f": {text[:200]!r}"
+    except (OSError, EOFError):
+        pass
+    return ""
 
 
 def _check_not_empty(g: FriendGraph) -> None:
@@ -228,7 +456,8 @@ def build_graph(params: Any, seed: int | np.random.Generator) -> FriendGraph:
 
     n, k = params.n_people, params.mean_degree
     if params.generator == "edgelist":
-        return FriendGraph.from_edgelist(params.edgelist_path)
+        return FriendGraph.from_edgelist(params.edgelist_path,
+                                         params.format)
     if k >= n:
         raise GraphError(f"graph.mean_degree = {k:g} must be < graph.n_people = {n}")
     try:

@@ -21,7 +21,6 @@ and the ``Reseller.strategy`` setter; every rule reads them each day.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Mapping
 from functools import partial
 from pathlib import Path
@@ -48,9 +47,12 @@ from sim.rules.recruitment import Requests
 from sim.rules.supply import buy_stock
 from sim.scenario import (
     ScenarioError,
+    check_days,
+    check_memory,
     default_scenario,
     load_scenario,
     validate,
+    warn_empty_town,
     with_overrides,
 )
 from sim.state import Population, SellerTable, State, TieState
@@ -169,6 +171,7 @@ class SocialCommerceModel(mesa.Model):
             seed = int(np.random.SeedSequence().entropy % 2**63)
         if seed is not _SCENARIO_SEED:
             params = with_overrides(params, {"run.seed": int(seed)})
+        check_memory(params, graph=graph)  # before anything is allocated
         self.params: Scenario = params
         self.seed = params.run.seed
         super().__init__(rng=int(stream(self.seed, "mesa").integers(2**31)))
@@ -266,11 +269,7 @@ class SocialCommerceModel(mesa.Model):
         rng = self.rngs["sellers"]
         n = self.graph.n
         k = int(round(r.initial_share * n))
-        if k == 0 and r.initial_share > 0:
-            warnings.warn(
-                f"resellers.initial_share = {r.initial_share:g} of {n} people rounds to 0 "
-                f"resellers: nobody will post or sell. Raise it to at least {1 / n:.3g} (one "
-                "reseller) or use a larger graph.", UserWarning, stacklevel=3)
+        warn_empty_town(p, n, stacklevel=3)
         people = rng.choice(n, size=k, replace=False) if k else np.zeros(0, np.int64)
         names = list(self.strategy_shares)
         probs = np.array([self.strategy_shares[s] for s in names])
@@ -357,14 +356,14 @@ class SocialCommerceModel(mesa.Model):
 
         Raises
         ------
-        ValueError
-            ``days`` is negative, or the model would pass day 3,650 (the
-            declared limit of ``run.days``).
+        ScenarioError
+            ``days`` is not a whole number in 0..3650, or the model would pass
+            day 3,650 (the declared limit of ``run.days``).
         """
-        days = self.params.run.days if days is None else int(days)
-        if days < 0 or self.day + days > MAX_DAYS:
-            raise ValueError(f"days = {days}: a model runs 0 to {MAX_DAYS} days in all "
-                             f"(it is on day {self.day})")
+        days = check_days(days, self.params)
+        if self.day + days > MAX_DAYS:
+            raise ScenarioError(f"days = {days}: a model runs 0 to {MAX_DAYS} days in all "
+                                f"(it is on day {self.day})")
         from tqdm.auto import tqdm
 
         for _ in tqdm(range(days), desc="days", unit="day", disable=not progress,

@@ -122,12 +122,18 @@ class GraphParams(_Section):
     rewire: float = param(0.1, "probability", "assumption",
                           "Watts-Strogatz rewiring probability", ge=0, le=1)
     n_communities: int = param(50, "communities", "assumption",
-                               "number of communities (communities generator)", ge=1)
+                               "number of communities (communities generator)", ge=1,
+                               le=1_000_000)
     p_within: float = param(0.8, "share", "assumption",
                             "share of ties inside a community (communities generator)",
                             ge=0, le=1)
     edgelist_path: str = param("", "path", "user input",
-                               "whitespace-separated edge list (edgelist generator)")
+                               "edge-list file (edgelist generator): CSV/TSV, whitespace "
+                               "text (SNAP), GraphML or GML")
+    format: Literal["auto", "csv", "tsv", "text", "graphml", "gml"] = param(
+        "auto", "name", "user input",
+        "format of graph.edgelist_path: auto (by the file's extension: .csv, .tsv, .graphml, "
+        ".gml, anything else whitespace text), or csv, tsv, text, graphml, gml")
     require_connected: bool = param(
         False, "flag", "assumption",
         "reject a friend graph that is not one connected component (isolated people included)")
@@ -166,10 +172,11 @@ class UserParams(_Section):
                                  "share of people of the blocking type", ge=0, le=1)
     mute_threshold: float = param(
         7.194, "annoyance", f"{CAL} (prior 8: assumption)",
-        "annoyance at which a muter mutes the poster", gt=0, uncertain=(2, 20))
+        "annoyance at which a muter mutes the poster", gt=0, le=1e6, uncertain=(2, 20))
     block_threshold: float = param(
         26.05, "annoyance", f"{CAL} (prior 14: assumption)",
-        "annoyance at which a blocker blocks or unfriends", gt=0, uncertain=(3, 30))
+        "annoyance at which a blocker blocks or unfriends", gt=0, le=1e6,
+        uncertain=(3, 30))
     tolerant_factor: float = param(
         3.0, "multiplier", "F8 ('生活不易')",
         "tolerant people's thresholds are this many times higher", ge=1, le=100)
@@ -179,7 +186,8 @@ class UserParams(_Section):
         ge=1, le=100)
     report_threshold: float = param(
         18.54, "annoyance", f"{CAL} (prior 12: F12, users report over-marketing)",
-        "annoyance at which a person may report the poster", gt=0, uncertain=(5, 40))
+        "annoyance at which a person may report the poster", gt=0, le=1e6,
+        uncertain=(5, 40))
     p_report: float = param(0.03299, "probability", f"{CAL} (prior 0.1: F12, assumption)",
                             "probability of reporting once over the report threshold",
                             ge=0, le=1, uncertain=(0.02, 0.3))
@@ -191,7 +199,7 @@ class UserParams(_Section):
         "chance a person unfriends a random friend for reasons other than ads", ge=0, le=1,
         uncertain=(0.0001, 0.005))
     annoyance_per_ad: float = param(1.0, "annoyance/ad", "assumption",
-                                    "annoyance added by one unwanted ad seen", ge=0)
+                                    "annoyance added by one unwanted ad seen", ge=0, le=1000)
     annoyance_decay: float = param(
         0.153, "share/day", f"{CAL} (prior 0.15: LIT U9, annoyance decays fast)",
         "share of annoyance that fades each day", ge=0, le=1, uncertain=(0.05, 0.4))
@@ -200,9 +208,10 @@ class UserParams(_Section):
     need_mean: float = param(0.3, "probability", "assumption",
                              "mean need for a product category", ge=0, le=1)
     budget_per_day: float = param(20.0, "RMB/day", "assumption",
-                                  "daily discretionary budget accrued", ge=0)
+                                  "daily discretionary budget accrued", ge=0, le=1e6)
     budget_cap_days: float = param(30.0, "days", "assumption",
-                                   "budget saved up to this many days' accrual", ge=1)
+                                   "budget saved up to this many days' accrual", ge=1,
+                                   le=3650)
 
 
 class TrustParams(_Section):
@@ -232,11 +241,11 @@ class PurchaseParams(_Section):
         "purchase probability per ad at full trust and need, reference price",
         ge=0, le=1, uncertain=(0.005, 0.08))
     reference_price: float = param(100.0, "RMB", "assumption",
-                                   "price at which the price factor is 1", gt=0)
+                                   "price at which the price factor is 1", gt=0, le=1e7)
     price_elasticity: float = param(1.0, "exponent", "assumption",
                                     "purchase probability scales as (ref/price)^e", ge=0, le=10)
     fatigue: float = param(0.115, "1/annoyance", f"{CAL} (prior 0.15: LIT U7, U8)",
-                           "purchase probability scales as exp(-fatigue * annoyance)", ge=0,
+                           "purchase probability scales as exp(-fatigue * annoyance)", ge=0, le=100,
                            uncertain=(0.02, 0.5))
     p_payment_fail: float = param(0.1, "probability", "F17",
                                   "probability that a purchase intent fails at payment",
@@ -286,19 +295,21 @@ class ResellerParams(_Section):
                                    "genuine probability of an honest seller", ge=0, le=1)
     quality_counterfeit: float = param(0.2, "probability", "F16",
                                        "genuine probability of a counterfeit seller", ge=0, le=1)
-    sell_price: float = param(100.0, "RMB", "assumption", "retail price of one item", gt=0)
+    sell_price: float = param(100.0, "RMB", "assumption", "retail price of one item", gt=0,
+                               le=1e7)
     level1_cost: float = param(50.0, "RMB", "LIT M6 (each level pays more)",
-                               "wholesale price paid by a level-1 reseller", gt=0)
+                               "wholesale price paid by a level-1 reseller", gt=0, le=1e7)
     markup_per_level: float = param(0.15, "share", "LIT M6",
                                     "each lower level pays this much more upstream", ge=0, le=5)
     starter_stock: int = param(10, "items", "F19 (stocked 10+ outfits)",
                                "items a new reseller must buy upstream", ge=0, le=100_000)
     restock_below: int = param(3, "items", "assumption", "restock when inventory falls below",
-                               ge=0)
+                               ge=0, le=100_000)
     restock_amount: int = param(10, "items", "F19 (buys 2-3 styles twice a month)",
-                                "items bought per restock", ge=0)
+                                "items bought per restock", ge=0, le=100_000)
     fixed_cost_per_day: float = param(2.0, "RMB/day", "assumption",
-                                      "daily cost of running a reseller business", ge=0)
+                                      "daily cost of running a reseller business", ge=0,
+                                      le=1e7)
     p_pitch: float = param(0.1301, "probability/day", f"{CAL} (prior 0.1: F4)",
                            "probability a reseller pitches 'become my agent' to a friend today",
                            ge=0, le=1, uncertain=(0.01, 0.5))
@@ -326,30 +337,33 @@ class MerchantParams(_Section):
                                "probability a follower opens one push", ge=0, le=1)
     annoyance_per_push: float = param(0.3169, "annoyance/push",
                                       f"{CAL} (prior 0.6: LIT U5, U6)",
-                                      "annoyance of one unwanted push", ge=0,
+                                      "annoyance of one unwanted push", ge=0, le=1000,
                                       uncertain=(0.1, 1.5))
     unfollow_threshold: float = param(2.4, "annoyance",
                                       f"{CAL} (prior 4: LIT U5, 19% quit above 6/day)",
-                                      "annoyance at which a follower unfollows", gt=0,
+                                      "annoyance at which a follower unfollows", gt=0, le=1e6,
                                       uncertain=(2, 20))
     segmentation: bool = param(False, "flag", "F18", "push only to followers who need it")
     segment_need: float = param(0.4, "probability", "F18",
                                 "need above which a follower is in the segment", ge=0, le=1)
     customer_service: bool = param(False, "flag", "F3c", "invest in customer service")
     service_cost_per_day: float = param(200.0, "RMB/day", "F3c", "cost of customer service",
-                                        ge=0)
+                                        ge=0, le=1e7)
     service_trust_gain: float = param(0.01, "share of gap/day", "F3c",
                                       "daily trust gain of followers from service", ge=0, le=1)
     paid_followers_per_day: float = param(0.0, "followers/day", "F22",
                                           "followers bought per day through paid traffic",
-                                          ge=0)
-    cost_per_paid_follower: float = param(2.0, "RMB", "F22", "price of one paid follower", ge=0)
+                                          ge=0, le=1e6)
+    cost_per_paid_follower: float = param(2.0, "RMB", "F22", "price of one paid follower", ge=0,
+                                        le=1e6)
     offline_followers_per_day: float = param(0.0, "followers/day", "F23",
-                                             "followers from offline stores' QR codes", ge=0)
+                                             "followers from offline stores' QR codes", ge=0,
+                                             le=1e6)
     catalogue_size: int = param(1, "categories", "F19 (few products sell better)",
                                 "product categories in a merchant's catalogue", ge=1, le=1000)
-    price: float = param(120.0, "RMB", "assumption", "merchant retail price", gt=0)
-    unit_cost: float = param(40.0, "RMB", "assumption", "merchant's cost of one item", ge=0)
+    price: float = param(120.0, "RMB", "assumption", "merchant retail price", gt=0, le=1e7)
+    unit_cost: float = param(40.0, "RMB", "assumption", "merchant's cost of one item", ge=0,
+                             le=1e7)
     quality: float = param(0.98, "probability", "F3", "genuine probability of merchant goods",
                            ge=0, le=1)
     trust_start: float = param(0.3, "trust", "F22 (paid traffic converts poorly)",
@@ -359,7 +373,8 @@ class MerchantParams(_Section):
 class GroupParams(_Section):
     """WeChat groups as a channel (F1)."""
 
-    n_groups: int = param(10, "groups", "F1", "number of seller-owned groups", ge=0)
+    n_groups: int = param(10, "groups", "F1", "number of seller-owned groups", ge=0,
+                          le=1_000_000)
     max_size: int = param(500, "members", "F1 (groups opened to 500)",
                           "maximum group members", ge=2, le=500)
     mean_size: int = param(100, "members", "assumption", "mean members recruited from the "
@@ -380,11 +395,13 @@ class PlatformParams(_Section):
     policy: Literal["threshold_ban", "none"] = param(
         "threshold_ban", "name", "F12", "moderation policy")
     report_threshold: int = param(15, "reports", "F12, LIT U13",
-                                  "reports within the window that ban an account", ge=1)
+                                  "reports within the window that ban an account", ge=1,
+                                  le=1_000_000)
     report_window_days: int = param(30, "days", "LIT U13", "window for counting reports",
                                     ge=1, le=3650)
     posting_cap: int = param(0, "ads/day", "F13",
-                               "maximum ads a seller may post a day (0 = no cap)", ge=0)
+                               "maximum ads a seller may post a day (0 = no cap)", ge=0,
+                               le=1000)
     fold_pushes: bool = param(True, "flag", "F2", "fold public-account pushes")
     enforce_push_limits: bool = param(
         True, "flag", "F2", "subscription accounts push at most 1 a day, service 4 a month")
@@ -409,8 +426,8 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field("default", description="scenario name")
-    description: str = Field("", description="what this scenario is for")
+    name: str = Field("default", description="scenario name", max_length=200)
+    description: str = Field("", description="what this scenario is for", max_length=20_000)
     run: RunParams = Field(default_factory=RunParams)
     graph: GraphParams = Field(default_factory=GraphParams)
     users: UserParams = Field(default_factory=UserParams)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -243,3 +245,227 @@ def test_exit_code_2_from_a_real_process(tmp_path: Path) -> None:
                           timeout=120)
     assert proc.returncode == 2
     assert "users.p_open_mean = 1.5" in proc.stderr
+
+
+# ---------------------------------------------------------------- run folders (issue 13)
+TINY_RUN = ["--people", "300", "--set", "graph.mean_degree=10", "--quiet"]
+
+
+def _run_id(d: Path) -> tuple[int, int]:
+    """(seed, days) of a run folder, checked to be the same in every file (never a mix)."""
+    assert sorted(p.name for p in d.iterdir()) == sorted(RUN_FILES), sorted(d.iterdir())
+    cfg = load_scenario(d / "config.toml")
+    meta = json.loads((d / "metadata.json").read_text(encoding="utf-8"))
+    days = len(pd.read_parquet(d / "metrics.parquet"))
+    summary = (d / "summary.txt").read_text(encoding="utf-8")
+    assert (meta["seed"], meta["days"]) == (cfg.run.seed, cfg.run.days) == (cfg.run.seed, days)
+    assert f"{days} days, seed {cfg.run.seed}" in summary
+    assert len(pd.read_parquet(d / "people.parquet")) == 300
+    assert not pd.read_parquet(d / "agents.parquet").empty
+    return cfg.run.seed, days
+
+
+def _leftovers(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.rglob("*")
+                  if p.name.startswith(".") or p.name.endswith(".tmp"))
+
+
+def test_rerun_refuses_then_overwrite_replaces_whole(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    d = tmp_path / "r"
+    assert main(["run", *TINY_RUN, "--days", "2", "--seed", "1", "--out", str(d)]) == 0
+    assert _run_id(d) == (1, 2)
+    capsys.readouterr()
+    t0 = time.perf_counter()
+    assert main(["run", *TINY_RUN, "--days", "3", "--seed", "2", "--out", str(d)]) == 2
+    assert time.perf_counter() - t0 < 5  # refused before the run
+    assert "already holds a run" in capsys.readouterr().err and _run_id(d) == (1, 2)
+    assert main(["run", *TINY_RUN, "--days", "3", "--seed", "2", "--out", str(d),
+                 "--overwrite"]) == 0
+    assert _run_id(d) == (2, 3)
+    assert _leftovers(tmp_path) == []
+
+
+def test_overwrite_never_replaces_a_folder_that_is_not_a_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    d = tmp_path / "mine"
+    d.mkdir()
+    (d / "thesis.tex").write_text("years of work", encoding="utf-8")
+    assert main(["run", *TINY_RUN, "--days", "2", "--out", str(d), "--overwrite"]) == 2
+    assert "not a run folder" in capsys.readouterr().err
+    assert (d / "thesis.tex").read_text(encoding="utf-8") == "years of work"
+    # an empty folder is fine
+    e = tmp_path / "empty"
+    e.mkdir()
+    assert main(["run", *TINY_RUN, "--days", "2", "--out", str(e)]) == 0
+    assert _run_id(e)[1] == 2
+
+
+def test_output_checked_before_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture) -> None:
+    """`--out README.md` used to run the whole simulation, then lose it in a traceback."""
+    import sim.runner
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "README.md").write_text("readme\n", encoding="utf-8")
+    ran = []
+    monkeypatch.setattr(sim.runner, "run_scenario", lambda *a, **k: ran.append(1))
+    for out in ("README.md", "README.md/sub", os.devnull):
+        assert main(["run", "--people", "2000", "--days", "3", "--quiet", "--out", out]) == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and "--out" in err
+    assert not ran
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
+
+
+def test_scenario_name_never_chooses_a_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture) -> None:
+    from sim.runner import default_out, safe_name
+
+    work = tmp_path / "a" / "b" / "c"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    for name, expect in (("../../../elsewhere/escaped", "elsewhere-escaped"),
+                         (str(tmp_path / "x"), safe_name(str(tmp_path / "x"))),
+                         ("..", "run"), ("a b\n\tc", "a-b-c"), ("-rf", "rf")):
+        s = load_scenario_from_text(work, f"name = {json.dumps(name)}\n")
+        out = default_out(s)
+        assert out.parent == Path("runs") and len(out.parts) == 2, out
+        assert out.name == f"{expect}-seed{s.run.seed}"
+    assert main(["run", *TINY_RUN, "--days", "2", "--set",
+                 "name='../../../elsewhere/escaped'"]) == 0
+    assert _run_id(work / "runs" / "elsewhere-escaped-seed20141010")[1] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a"]  # nothing outside runs/
+    assert sorted(p.name for p in work.iterdir()) == ["named.toml", "runs"]
+    assert sorted(p.name for p in (work / "runs").iterdir()) == [
+        "elsewhere-escaped-seed20141010"]
+
+
+def load_scenario_from_text(tmp: Path, text: str):
+    p = tmp / "named.toml"
+    p.write_text(text, encoding="utf-8")
+    return load_scenario(p)
+
+
+def test_version_prints_package_and_revision(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("scsim 0.") and "(git " in out
+    rev = out.split("(git ", 1)[1].rstrip(")")
+    assert rev == "unknown" or len(rev.removesuffix("-dirty")) == 40
+
+
+def test_empty_town_warns_and_says_how_to_place_resellers(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    import networkx as nx
+
+    from sim.runner import run_scenario
+    from sim.scenario import EmptyTownWarning, default_scenario, with_overrides
+
+    s = with_overrides(default_scenario(), {"run.days": 2})
+    with pytest.warns(EmptyTownWarning, match=r"rounds to 0 resellers.*initial_share to at "
+                                              r"least 0\.0295"):
+        run_scenario(s, graph=nx.karate_club_graph())
+    code = main(["run", *TINY_RUN, "--days", "2", "--out", str(tmp_path / "e"), "--set",
+                 "resellers.initial_share=0.001"])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "scsim: warning: resellers.initial_share = 0.001 of 300 people rounds to 0" in err
+    assert "Traceback" not in err and "UserWarning" not in err
+
+
+# ---------------------------------------------------------------- killed runs
+#: (signal, moment): "running" still simulating; "partial" the hidden folder has just
+#: appeared; "files" three or more files are in it
+KILL_MOMENTS = [("SIGKILL", "files"), ("SIGINT", "running"), ("SIGINT", "files"),
+                ("SIGTERM", "partial")]
+
+
+class _Child:
+    """``scsim run --overwrite`` of seed 2, 3 days into ``d``, its stderr read as it comes."""
+
+    def __init__(self, d: Path) -> None:
+        import signal as sig
+        import threading
+
+        self.d = d
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sim.cli", "run", *TINY_RUN[:-1], "--days", "3", "--seed",
+             "2", "--out", str(d), "--overwrite"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            preexec_fn=lambda: sig.signal(sig.SIGINT, sig.SIG_DFL))
+        self.err = b""
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.sent = False
+
+    def _read(self) -> None:
+        while chunk := self.proc.stderr.read1(4096):
+            self.err += chunk
+
+    def at(self, moment: str) -> bool:
+        """Whether the run has reached ``moment``."""
+        partial = [p for p in self.d.parent.iterdir()
+                   if p.name.startswith(f".{self.d.name}.partial-")]
+        if moment == "running":
+            return b"days:" in self.err and not partial
+        if moment == "partial":
+            return bool(partial)
+        try:
+            return bool(partial) and len(list(partial[0].iterdir())) >= 3
+        except FileNotFoundError:
+            return False
+
+
+def test_a_killed_run_leaves_the_old_folder_or_the_new_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Kill `scsim run --overwrite` into a run folder at several moments, with SIGKILL,
+    Ctrl-C and SIGTERM (the runs go on side by side): the folder is then the old run or
+    the new one, whole; an interrupted run cleans up after itself; the hidden folder a
+    SIGKILL leaves is removed by the next run into the same place."""
+    import shutil
+    import signal as sig
+
+    from sim.runner import remove_stale
+
+    old = tmp_path / "old"
+    assert main(["run", *TINY_RUN, "--days", "2", "--seed", "1", "--out", str(old)]) == 0
+    capsys.readouterr()
+    children = {}
+    for signame, moment in [*KILL_MOMENTS, ("SIGKILL", "files-first")]:
+        parent = tmp_path / f"{signame}-{moment}"
+        parent.mkdir()
+        if moment != "files-first":  # else: the first run into the place
+            shutil.copytree(old, parent / "run")
+        children[signame, moment] = _Child(parent / "run")
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 240 and any(c.proc.poll() is None and not c.sent
+                                              for c in children.values()):
+        for (signame, moment), c in children.items():
+            if not c.sent and c.proc.poll() is None and c.at(moment.removesuffix("-first")):
+                c.proc.send_signal(getattr(sig, signame))
+                c.sent = True
+        time.sleep(0.0005)
+    killed = 0
+    for (signame, moment), c in children.items():
+        c.proc.wait(timeout=60)
+        c.reader.join(timeout=10)
+        label = f"{signame} at {moment}: {c.err.decode(errors='replace')[-2000:]}"
+        assert b"Traceback" not in c.err, label
+        if moment == "files-first":
+            assert not c.d.exists() or _run_id(c.d) == (2, 3), label
+        else:
+            assert _run_id(c.d) in ((1, 2), (2, 3)), label  # whole, old or new, never a mix
+        if c.sent and c.proc.returncode != 0:
+            killed += 1
+            if signame != "SIGKILL":
+                # 130, or death by SIGINT where CPython saw the interrupt pass through
+                # code it runs from C (shells report both as 130)
+                assert c.proc.returncode in (130, -2), label
+                assert _leftovers(c.d.parent) == [], label  # cleaned up on the way out
+        remove_stale(c.d)  # what the next run into this place does first
+        assert _leftovers(c.d.parent) == [], label
+    assert killed >= len(children) - 1  # at most one finished before its moment

@@ -14,7 +14,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sim.graph import FriendGraph, GraphError, build_graph
+from sim.graph import FriendGraph, GraphError, build_graph, edgelist_format
 from sim.model import SocialCommerceModel
 from sim.params import GraphParams
 
@@ -210,6 +210,132 @@ def test_edgelist_scenario_runs(tmp_path: Path) -> None:
     assert m.graph.n == 30
     m.run()
     assert set(m.friend_graph().nodes()) == {f"p{i}" for i in range(30)}
+
+
+# ---------------------------------------------------------------- edge lists as people have them
+def _write(tmp: Path, name: str, text: str | bytes) -> Path:
+    p = tmp / name
+    if isinstance(text, bytes):
+        p.write_bytes(text)
+    else:
+        p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("h.csv", "u,v\nalice,bob\nbob,carol\n"),
+        ("h2.csv", "source,target,weight\nalice,bob,3\nbob,carol,heavy\n"),
+        ("noheader.csv", "alice,bob\nbob,carol\n"),
+        ("quoted.csv", '"alice","bob"\n"bob","carol"\n'),
+        ("spaces.csv", "# friends\nalice, bob\nbob , carol\n"),
+        ("h.tsv", "from\tto\nalice\tbob\nbob\tcarol\n"),
+        ("snap.txt", "# Directed graph\n# FromNodeId\tToNodeId\nalice\tbob\nbob carol 0.5 17\n"),
+        ("konect.edges", "% sym unweighted\nalice bob\nbob carol\n"),
+        ("crlf.txt", "alice bob\r\nbob carol\r\n"),
+        ("bom.csv", "\ufeffu,v\nalice,bob\nbob,carol\n"),
+    ],
+)
+def test_edge_list_formats(tmp_path: Path, name: str, text: str) -> None:
+    fg = FriendGraph.from_edgelist(_write(tmp_path, name, text))
+    assert sorted(fg.labels) == ["alice", "bob", "carol"]
+    assert fg.n_ties == 4
+    _check_csr(fg)
+
+
+def test_csv_header_of_words_is_not_two_people(tmp_path: Path) -> None:
+    """`u,v` (and text above numbers) is a header, not a friendship between 'u' and 'v'."""
+    fg = FriendGraph.from_edgelist(_write(tmp_path, "e.csv", "u,v\n1,2\n2,3\n"))
+    assert fg.labels == ["1", "2", "3"]
+    fg = FriendGraph.from_edgelist(_write(tmp_path, "f.csv", "name_a,name_b\n1,2\n2,3\n"))
+    assert fg.labels == ["1", "2", "3"]
+
+
+def test_hash_inside_a_label_is_kept(tmp_path: Path) -> None:
+    fg = FriendGraph.from_edgelist(_write(tmp_path, "e.txt", "user#1 user#2\nuser#2 user#3 "
+                                                              "# a comment\n"))
+    assert fg.labels == ["user#1", "user#2", "user#3"]
+
+
+def test_graphml_and_gml(tmp_path: Path) -> None:
+    g = nx.relabel_nodes(nx.cycle_graph(6), {i: f"p{i}" for i in range(6)})
+    g.add_node("alone")
+    nx.write_graphml(g, tmp_path / "g.graphml")
+    nx.write_gml(g, tmp_path / "g.gml")
+    for name in ("g.graphml", "g.gml"):
+        fg = FriendGraph.from_edgelist(tmp_path / name)
+        assert fg.n == 7 and fg.n_ties == 12
+        _same_graph(fg.to_networkx(), g)
+
+
+def test_gzip_and_explicit_format(tmp_path: Path) -> None:
+    import gzip
+
+    with gzip.open(tmp_path / "e.csv.gz", "wt", encoding="utf-8") as f:
+        f.write("u,v\na,b\nb,c\n")
+    assert FriendGraph.from_edgelist(tmp_path / "e.csv.gz").n == 3
+    p = _write(tmp_path, "edges.dat", "a;b\n")
+    with pytest.raises(GraphError, match="edges.dat', line 1"):
+        FriendGraph.from_edgelist(p)
+    _write(tmp_path, "friends.data", "a,b\nb,c\n")
+    assert FriendGraph.from_edgelist(tmp_path / "friends.data", "csv").n == 3
+    assert edgelist_format("x.GML") == "gml" and edgelist_format("x.tab") == "tsv"
+    with pytest.raises(GraphError, match="graph.format = 'pdf'"):
+        edgelist_format("x.csv", "pdf")
+
+
+def test_graph_format_parameter(tmp_path: Path) -> None:
+    p = _write(tmp_path, "friends.data", "u,v\n" + "".join(f"p{i},p{(i + 1) % 30}\n"
+                                                          for i in range(30)))
+    m = SocialCommerceModel(overrides={"graph.generator": "edgelist", "graph.format": "csv",
+                                       "graph.edgelist_path": str(p), "run.days": 1})
+    assert m.graph.n == 30 and "u" not in m.graph.labels
+    with pytest.raises(GraphError, match="read as text"):
+        SocialCommerceModel(overrides={"graph.generator": "edgelist",
+                                       "graph.edgelist_path": str(p), "run.days": 1})
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "needles"),
+    [
+        ("a.txt", "a b c d\nx\n", ["line 1", "'a b c d'"]),
+        ("b.txt", "alice bob\nx\n", ["line 2", "'x'", "found 1 field"]),
+        ("c.txt", "alice bob\nbob carol extra\n", ["line 2", "'bob carol extra'"]),
+        ("d.csv", "alice,bob\n,carol\n", ["line 2", "label is empty"]),
+        ("e.csv", "alice,bob\nbob\n", ["line 2", "'bob'"]),
+        ("f.txt", b"alice bob\n\xe9 x\n", ["line 2", "not UTF-8", "0xe9"]),
+        ("g.txt", "alice bob\0\n", ["line 1", "NUL"]),
+        ("h.graphml", "<graphml><graph>", ["line 1", "not valid XML"]),
+        ("i.gml", "graph [ node [ id 1 label \"a\" ] node [ id 1 label \"b\" ] ]",
+         ["cannot be read as gml"]),
+    ],
+)
+def test_every_line_must_parse(tmp_path: Path, name: str, text: str | bytes,
+                               needles: list[str]) -> None:
+    p = _write(tmp_path, name, text)
+    with pytest.raises(GraphError) as info:
+        FriendGraph.from_edgelist(p)
+    msg = str(info.value)
+    assert repr(str(p)) in msg
+    for needle in needles:
+        assert needle in msg, (needle, msg)
+
+
+@pytest.mark.parametrize("where", ["directory", "device"])
+def test_edge_list_not_a_file(tmp_path: Path, where: str) -> None:
+    import os
+
+    path = tmp_path if where == "directory" else Path(os.devnull)
+    with pytest.raises(GraphError, match="directory|not a regular file"):
+        FriendGraph.from_edgelist(path)
+
+
+def test_self_loop_in_edge_list_warns_with_line(tmp_path: Path) -> None:
+    p = _write(tmp_path, "e.txt", "a b\nb b\nb c\n")
+    with pytest.warns(UserWarning, match="dropped 1 self-loop.*line 2"):
+        fg = FriendGraph.from_edgelist(p)
+    assert fg.n == 3 and fg.n_ties == 4
 
 
 # ---------------------------------------------------------------- CSR helpers
