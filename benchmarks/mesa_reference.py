@@ -50,6 +50,11 @@ ACTIVE, QUIT, BANNED = 0, 1, 2
 TOLERANT, MUTER, BLOCKER = 0, 1, 2
 
 
+def _uid(agent: mesa.Agent) -> int:
+    """Sort key: sets of agents iterate in memory order, which differs between processes."""
+    return agent.unique_id
+
+
 def _poisson(rnd: random.Random, lam: float) -> int:
     """A Poisson draw with Python's ``random`` (Knuth for small means)."""
     if lam <= 0:
@@ -142,7 +147,7 @@ class Person(mesa.Agent):
         # what each seller friend shows today
         shown = []
         load = ordinary
-        for s in self.sellers:
+        for s in sorted(self.sellers, key=_uid):  # (a set: iterate in a fixed order)
             r = s.reseller
             vis = opened and s not in self.muted
             a = r.ads_today if vis else 0
@@ -220,7 +225,7 @@ class Person(mesa.Agent):
             d["gmv"] += value
             if genuine < units:
                 self.trust[s] = trust * (1 - tp.loss_counterfeit)
-                for f in list(self.friends):  # word of mouth (F16)
+                for f in sorted(self.friends, key=_uid):  # word of mouth (F16)
                     if f is not s and rnd.random() < tp.p_word_of_mouth and s in f.friends:
                         f.trust[s] *= 1 - tp.loss_word_of_mouth
             else:

@@ -389,12 +389,13 @@ METRICS = Schema(
      *(_metric_field(n) for n in METRIC_DESCRIPTIONS)))
 
 SELLER_TYPES = ("reseller", "merchant")
-SELLER_STATUS = ("active", "quit", "banned")
+SELLER_STATUS = ("active", "quit", "banned", "closed")  # (closed: a removed merchant)
 PERSON_KINDS = ("tolerant", "muter", "blocker")
 PERSON_ROLES = ("person", "reseller")
 
 SELLERS = Schema("sellers", "one row per reseller and merchant, at the end of the run", (
     _f("seller_id", "string", "", "seller id: r<slot> for a reseller, m<index> for a merchant"),
+    _f("unique_id", "int64", "", "the Mesa agent's unique_id"),
     _f("type", "category", "", "reseller or merchant (public account)", SELLER_TYPES),
     _f("person", "string", "", "the reseller's person (graph label as text); '' for a merchant"),
     _f("person_id", "int64", "", "the reseller's person (0-based row); -1 for a merchant"),

@@ -201,8 +201,8 @@ def test_attention_rations_what_is_read() -> None:
     g = __import__("networkx").star_graph(8)  # hub 0, leaves 1..8
     days, ads = 150, 10
     over = {"users.p_open_mean": 1.0, "users.attention_mean": 2.0,
-            "users.ordinary_posts_per_day": 0.0, "users.mute_threshold": 1e9,
-            "users.block_threshold": 1e9, "users.report_threshold": 1e9,
+            "users.ordinary_posts_per_day": 0.0, "users.mute_threshold": 1e6,
+            "users.block_threshold": 1e6, "users.report_threshold": 1e6,
             "users.p_background_unfriend": 0.0, "resellers.initial_share": 1 / 9,
             "platform.policy": "none", "merchants.n_merchants": 0,
             "resellers.quit_after_loss_days": 3650, "purchase.p_buy_base": 0.0,

@@ -51,7 +51,7 @@ def test_no_seller_point_reads_with_read_table_pandas_pyarrow(no_seller_sweep):
     agents = read_table(out, "agents")
     assert set(agents["variant"]) == {"some"} and set(agents["point"]) == set(range(6, 12))
     assert pd.api.types.is_string_dtype(agents["strategy"])
-    assert list(agents["status"].cat.categories) == ["active", "quit", "banned"]
+    assert list(agents["status"].cat.categories) == ["active", "quit", "banned", "closed"]
     for table in ("runs", "metrics", "agents", "people"):
         p = pd.read_parquet(out / table)  # the whole folder, first file a no-seller run or not
         assert pd.api.types.is_integer_dtype(p["point"]), (table, p["point"].dtype)

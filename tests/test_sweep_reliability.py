@@ -140,7 +140,8 @@ def test_killing_the_main_process_by_any_signal_ends_its_workers(tmp_path):
             for k in kids:
                 if k.is_running():
                     k.kill()
-    assert procs[signal.SIGTERM][1].returncode == 128 + signal.SIGTERM
+    # scsim ends on SIGTERM as on Ctrl-C (sim.cli.main: exit status 130, nothing left behind)
+    assert procs[signal.SIGTERM][1].returncode == 130
     assert procs[signal.SIGINT][1].returncode == 130
     assert procs[signal.SIGKILL][1].returncode == -signal.SIGKILL
     # a caught signal releases the lock; after SIGKILL it stays, to be taken over
