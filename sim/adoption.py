@@ -13,7 +13,8 @@ seeded streams (:func:`sim.rng.stream`), in two configurations:
   constant reach gives) and ``s_i`` the share of ``i``'s friends who adopted
   (imitation, weight ``q``). On the complete graph ``s_i`` is the global
   adopted share excluding ``i``, which gives the Bass (1969) closed form as
-  ``N -> inf, dt -> 0`` (LITERATURE.md §1.1).
+  ``N -> inf, dt -> 0`` (Bass, F. M. 1969, "A new product growth for model consumer
+  durables", *Management Science* 15(5): 215-227).
 - **Independent-cascade mode** (:func:`independent_cascade`): each new
   adopter gets one chance, in the round after it adopted, to activate each
   inactive friend, with probability ``beta`` (Kempe, Kleinberg & Tardos 2003;

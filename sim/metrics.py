@@ -1,4 +1,4 @@
-"""What every run reports each day (MODEL.md "What every run reports").
+"""What every run reports each day (``docs/ODD.md``, "Observation").
 
 ``METRICS`` maps each per-day column to its meaning; the model fills a
 fresh :func:`new_day` dict each step and Mesa's DataCollector records it.

@@ -1,9 +1,9 @@
 """Every parameter of the model, declared once: default, unit, valid range, source.
 
 A scenario is a :class:`Scenario`: one pydantic model per section, each field
-built with :func:`param`, which records the unit and the source (a SEED-FACTS
-id such as ``F8``, a LITERATURE.md entry such as ``LIT U4``, or
-``assumption``) in the JSON schema. The ODD document's parameter table, the
+built with :func:`param`, which records the unit and the source (a seed fact
+such as ``F8``, a literature entry such as ``LIT U4``, both described in
+``docs/sources.md``, or ``assumption``) in the JSON schema. The ODD document's parameter table, the
 sliders of the app and the sweep validator all read this one declaration.
 
 Validation is strict: unknown keys, wrong types and out-of-range values are
@@ -58,8 +58,9 @@ def param(
     unit : str
         Unit, e.g. ``"probability/day"``, ``"RNG"``, ``"people"``.
     source : str
-        Where the default comes from: a SEED-FACTS id (``"F8"``), a
-        LITERATURE.md entry (``"LIT U4"``) or ``"assumption"``.
+        Where the default comes from: a seed fact (``"F8"``) or a literature
+        entry (``"LIT U4"``), both described in ``docs/sources.md``, or
+        ``"assumption"``.
     doc : str
         One-line meaning.
     ge, le, gt, lt : float, optional
@@ -181,7 +182,7 @@ class UserParams(_Section):
         3.0, "multiplier", "F8 ('生活不易')",
         "tolerant people's thresholds are this many times higher", ge=1, le=100)
     escalation_factor: float = param(
-        2.0, "multiplier", "MODEL.md step 4",
+        2.0, "multiplier", "assumption (the model's specification, step 4)",
         "a muter blocks once annoyance reaches this multiple of the block threshold",
         ge=1, le=100)
     report_threshold: float = param(
@@ -384,7 +385,7 @@ class GroupParams(_Section):
     ads_per_day: float = param(2.0, "ads/day", "assumption", "group ads a day by its owner",
                                ge=0, le=100)
     p_direct_reach: float = param(
-        0.05, "probability/ad", "MODEL.md step 4, LIT U15",
+        0.05, "probability/ad", "assumption (the model's specification, step 4), LIT U15",
         "chance an ad reaches a person who muted the seller via groups or direct messages",
         ge=0, le=1)
 

@@ -4,7 +4,7 @@ A run folder holds everything needed to trust and reproduce the numbers:
 
 - ``config.toml``    the fully resolved scenario
 - ``metadata.json``  seed, package versions, code revision, timings
-- ``metrics.parquet`` one row per day (MODEL.md "What every run reports")
+- ``metrics.parquet`` one row per day (:data:`sim.metrics.METRICS`)
 - ``agents.parquet`` one row per reseller and merchant
 - ``people.parquet`` one row per person
 - ``summary.png``    the summary figure, and ``summary.txt`` the printed summary

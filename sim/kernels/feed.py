@@ -47,7 +47,7 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
     probability ``min(1, attention / load)``. Group ads reach members whatever
     their Moments settings, and a muted seller still reaches the viewer by
     direct message or a shared group with probability ``p_direct`` per ad
-    (MODEL.md step 4).
+    (the model's specification, step 4; ``docs/ODD.md`` §7.2).
 
     Parameters
     ----------
