@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for c in python3.13 python3.12 $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -r) /root/.pyenv/versions/3.12.1/bin/python python3; do \
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$c; break; fi; done)
 
-.PHONY: demo test venv browser lint bench gpu-check clean
+.PHONY: demo test venv browser lint bench gpu-check clean figures
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "error: no Python >= 3.12 found; set PYTHON=/path/to/python3.12" >&2; exit 2; fi
@@ -24,6 +24,14 @@ venv: $(VENV)/.installed
 
 demo: venv
 	$(VENV)/bin/scsim run --out runs/demo --overwrite
+
+# The README's figures and printed demo numbers, from the current code: the demo's summary
+# figure and summary text, and the app's screenshot (from the browser test).
+figures: venv browser
+	$(VENV)/bin/scsim run --out runs/demo --overwrite --quiet
+	cp runs/demo/summary.png docs/img/summary.png
+	$(PY) -m sim.readme runs/demo
+	SCSIM_UPDATE_SCREENSHOT=1 $(PY) -m pytest -q -p no:cacheprovider tests/test_app_browser.py
 
 # Debian's chromium for the app's browser test (tests/test_app_browser.py); installed
 # once, as root, by the system's package manager. Playwright only drives it.
@@ -60,3 +68,11 @@ gpu-check: venv
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
+
+# Mutation testing of sim/rules/ and sim/kernels/ with mutmut ([tool.mutmut] in
+# pyproject.toml; docs/testing.md). A few hours on 2 cores; the results stay in mutants/
+# (`mutmut results`, `mutmut show NAME`) and a second run re-tests only what changed.
+.PHONY: mutation
+mutation: venv
+	$(VENV)/bin/mutmut run --max-children 2
+	$(PY) benchmarks/mutation_summary.py
