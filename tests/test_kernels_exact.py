@@ -239,7 +239,7 @@ def test_thresholds_by_tolerance_type() -> None:
     thr = kernels.thresholds(np, kind=np.array([0, 1, 2, 1], np.uint8),
                              mute_thr=np.array([2.0, 3.0, 4.0, 5.0], np.float32),
                              block_thr=np.array([6.0, 7.0, 8.0, 9.0], np.float32),
-                             report_thr=np.array([1.0, 20.0, 30.0, 4.0], np.float32),
+                             report_thr=np.array([1.0, 20.0, 30.0, 4.0]),  # float64 in
                              escalation=1.5)
     assert thr.mute_at.tolist() == [2.0, 3.0, np.inf, 5.0]
     assert thr.block_at.tolist() == [np.inf, 10.5, 8.0, 13.5]
@@ -290,6 +290,19 @@ def test_react_mutes_blocks_and_reports_at_their_thresholds() -> None:
                       st_flags=np.array([MUTED], np.uint8), thr=_thr([2.0], [5.0], [inf]),
                       p_report=1.0)
     assert r.block.tolist() == [0] and r.mute.tolist() == []
+
+
+def test_react_reports_when_the_uniform_is_below_p_report() -> None:
+    # p_report equal to the uniform drawn: no report (P(U < p) = p on the float32 grid)
+    u = np.random.default_rng(6).random(1, dtype=np.float32)[0]
+    thr = _thr([np.inf], [np.inf], [1.0])
+    r = kernels.react(np, draws(6), annoyance=np.array([2.0], np.float32),
+                      st_flags=np.zeros(1, np.uint8), thr=thr, p_report=float(u))
+    assert r.report.tolist() == []
+    r = kernels.react(np, draws(6), annoyance=np.array([2.0], np.float32),
+                      st_flags=np.zeros(1, np.uint8), thr=thr,
+                      p_report=float(np.nextafter(u, np.float32(1))))
+    assert r.report.tolist() == [0]
 
 
 def test_react_reports_with_probability_drawing_for_candidates_only() -> None:
@@ -350,6 +363,16 @@ def test_fill_feeds_attention_shares_and_crowding() -> None:
     assert exp.group.sum() == 0 and exp.direct.sum() == 0
     assert exp.moments[2] == 2  # read with probability 1
     assert exp.moments[[1, 3, 4, 5, 6, 7]].sum() == 0
+
+
+def test_fill_feeds_attention_over_a_load_below_one() -> None:
+    # a load of 0.5 items (ordinary posts only) and attention 0.25: half of it is read
+    args = _feed_case(ordinary_load=np.array([0.5, 0.0, 0.0, 0.0], np.float32),
+                      attention=np.array([0.25, 1.0, 1.0, 1.0], np.float32),
+                      ads=np.array([0, 0]), life=np.array([0, 0]), group_ads=np.array([0, 0]))
+    exp = kernels.fill_feeds(np, draws(0), **args)
+    assert exp.ordinary_seen == pytest.approx(0.25)
+    assert exp.crowded_out == pytest.approx(0.25)
 
 
 def test_fill_feeds_nothing_to_read_reads_nothing() -> None:

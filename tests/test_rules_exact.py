@@ -226,6 +226,24 @@ def test_restock_amount_unused_changes_nothing() -> None:
         runs.append(m.seller_table()[["person", "strategy", "ads_posted"]])
     assert runs[0]["strategy"].nunique() == 2
     assert runs[0].equals(runs[1])
+    # and with restock_amount = 0 no seller restocks, whatever its stock: restock_below
+    # changes nothing either
+    runs = []
+    for below in (0, 200):
+        m = SocialCommerceModel(graph=g, seed=4, overrides=over | {
+            "resellers.restock_amount": 0, "resellers.restock_below": below},
+            strategies={"rand": rand}, strategy_shares={"rand": 0.5, "flooder": 0.5})
+        m.run(5)
+        runs.append(m.seller_table()[["person", "strategy", "ads_posted", "inventory"]])
+    assert runs[0].equals(runs[1])
+
+
+def test_restock_of_one_unit() -> None:
+    over = {"resellers.starter_stock": 0, "resellers.restock_amount": 1,
+            "resellers.restock_below": 5}
+    m = build(star(), {"R"}, over)
+    m.run(3)
+    assert m.reseller_list[0].inventory == 3 and m.external_supply == 3
 
 
 def test_group_owner_posts_group_ads_only_while_active() -> None:
@@ -1454,6 +1472,21 @@ def test_only_active_sellers_are_banned() -> None:
     assert t["status"].tolist() == ["quit", "banned"]
     assert t["left_day"].tolist() == [-1, 7]
     assert m.today["bans"] == 1.0
+
+
+def test_a_ban_policy_is_given_the_model() -> None:
+    # ModerationPolicy.from_func: a rule that reads the model (here: no bans before day 3)
+    def late(policy: ModerationPolicy, model: Any, window: np.ndarray) -> np.ndarray:
+        return (window >= 1) & (model.day >= 3)
+
+    m = build(nx.Graph([("R", "a")]), {"R"}, {})
+    m.policy = ModerationPolicy.from_func("late", late)
+    for k in range(5):
+        m.day = k
+        m.reports_today = np.array([1], np.int64)
+        moderation.moderate(m)
+        assert m.today["bans"] == (1.0 if k == 3 else 0.0)
+    assert m.seller_table().loc[0, "left_day"] == 3
 
 
 def test_no_moderation_bans_no_one() -> None:
