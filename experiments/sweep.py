@@ -921,8 +921,48 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
                 p.kill()
 
 
+@contextlib.contextmanager
+def _interrupts_at_safe_points() -> Iterator[Callable[[], None]]:
+    """Turn Ctrl-C and SIGTERM into a flag that the caller checks where it is safe.
+
+    Python raises ``KeyboardInterrupt`` between any two bytecodes; raised inside
+    ``concurrent.futures.wait`` while it takes the futures' locks one by one, it
+    leaves some locked for good, and cancelling them or shutting the pool down then
+    hangs (seen once in CI: a sweep that ignored Ctrl-C). So while the pool runs,
+    the handlers only note the signal, and the yielded ``check()`` raises
+    ``KeyboardInterrupt`` from the loop, holding no lock. Outside the main thread
+    (where handlers cannot be set) ``check()`` does nothing.
+    """
+    caught: list[int] = []
+
+    def note(signum: int, frame: Any) -> None:
+        caught.append(signum)
+
+    def check() -> None:
+        if caught:
+            raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield check
+        return
+    sigs = [getattr(signal, n) for n in ("SIGINT", "SIGTERM") if hasattr(signal, n)]
+    old = {s: signal.signal(s, note) for s in sigs}
+    try:
+        yield check
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    check()  # a signal that came after the caller's last check is not lost
+
+
 def _run_pool(todo: list[Run], base: dict, types: dict[str, str], workers: int,
               record: Callable[[dict], None]) -> None:
+    with _interrupts_at_safe_points() as check:
+        _run_pool_until(todo, base, types, workers, record, check)
+
+
+def _run_pool_until(todo: list[Run], base: dict, types: dict[str, str], workers: int,
+                    record: Callable[[dict], None], check: Callable[[], None]) -> None:
     ctx = get_context("spawn")
     pending = iter(todo)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
@@ -938,7 +978,8 @@ def _run_pool(todo: list[Run], base: dict, types: dict[str, str], workers: int,
     try:
         fill()
         while inflight:
-            finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            check()
+            finished, _ = wait(inflight, timeout=0.2, return_when=FIRST_COMPLETED)
             for f in finished:
                 run = inflight.pop(f)
                 try:
@@ -949,6 +990,7 @@ def _run_pool(todo: list[Run], base: dict, types: dict[str, str], workers: int,
                         "beside it); finished runs are kept in the manifest: rerun the same "
                         "command to resume") from None
                 record(result)
+                check()
             fill()
     except BaseException:
         for f in inflight:

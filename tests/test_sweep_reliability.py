@@ -21,6 +21,7 @@ from experiments.design import expand, parse_spec
 from experiments.sweep import (
     LOCK_NAME,
     SweepLocked,
+    _interrupts_at_safe_points,
     default_out,
     finished_runs,
     read_table,
@@ -148,6 +149,29 @@ def test_killing_the_main_process_by_any_signal_ends_its_workers(tmp_path):
     assert not (procs[signal.SIGTERM][0] / LOCK_NAME).exists()
     assert not (procs[signal.SIGINT][0] / LOCK_NAME).exists()
     assert (procs[signal.SIGKILL][0] / LOCK_NAME).exists()
+
+
+def test_a_signal_during_the_pool_loop_is_raised_only_where_the_loop_checks():
+    """Ctrl-C or SIGTERM while the pool runs must not raise inside a library call that
+    holds locks (a sweep once ignored Ctrl-C that way): it is noted, raised by
+    ``check()``, and one that comes after the last check is raised on leaving."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        before = signal.getsignal(sig)
+        with pytest.raises(KeyboardInterrupt):
+            with _interrupts_at_safe_points() as check:
+                os.kill(os.getpid(), sig)
+                time.sleep(0.05)  # a handler that raised would have raised by now
+                reached = True
+                check()
+        assert reached
+        assert signal.getsignal(sig) is before
+        with pytest.raises(KeyboardInterrupt):  # noted after the last check
+            with _interrupts_at_safe_points() as check:
+                check()
+                os.kill(os.getpid(), sig)
+                time.sleep(0.05)
+        with _interrupts_at_safe_points() as check:  # no signal, no interrupt
+            check()
 
 
 # ---------------------------------------------------------------------- item 5
