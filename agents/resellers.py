@@ -54,7 +54,8 @@ class Reseller(mesa.Agent):
     """
 
     inventory = _column("inventory", "items in stock")
-    cash = _column("cash", "money; starts at 0, so it equals profit so far")
+    cash = _column("cash", "money; starts at 0, so it equals profit so far without unsold "
+                   "stock (profit_with_stock values the stock at cost)")
     status_code = _column("status", "0 active, 1 quit, 2 banned")
     level = _column("level", "n of an n-th level agent")
     price = _column("price", "retail price (RMB)")
@@ -93,6 +94,9 @@ class Reseller(mesa.Agent):
         else:
             t["upstream"][s] = -1
             t["upstream_merchant"][s] = -1 if upstream is None else upstream.index
+        from sim.rules.money import draw_patience
+
+        draw_patience(model, s)  # its own patience before quitting (stream "patience")
 
     @property
     def strategy(self) -> PostingStrategy:
@@ -174,8 +178,31 @@ class Reseller(mesa.Agent):
             up = up.upstream
         return up if up is None or up.active else None
 
+    @property
+    def min_order(self) -> int:
+        """The least this reseller buys upstream in one purchase: its level's minimum (LIT M6)."""
+        from sim.rules.supply import min_order
+
+        return min_order(self.model, int(self.level))
+
+    @property
+    def patience(self) -> float:
+        """Days in a row of losses (stock at cost) this reseller tolerates before quitting."""
+        from sim.rules.money import patience_days
+
+        z = self.model.sellers.cols["patience_z"][self.slot: self.slot + 1]
+        return float(patience_days(self.model.params.resellers, z)[0])
+
+    @property
+    def profit_with_stock(self) -> float:
+        """Profit so far with unsold stock valued at cost: cash + inventory x unit cost (RMB)."""
+        return float(self.cash + self.inventory * self.cost)
+
     def buy_stock(self, units: int) -> int:
-        """Buy ``units`` items from the nearest active upstream; return units bought."""
+        """Buy ``units`` items (at least :attr:`min_order`) from the nearest active upstream.
+
+        Returns the units bought.
+        """
         from sim.rules.supply import buy_stock
 
         return buy_stock(self.model, self, units)

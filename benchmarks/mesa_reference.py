@@ -10,8 +10,9 @@ lifestyle trust, purchase intents), mutes, blocks and reports by tolerance
 type (F8), unfriends at the background rate, and pays for orders
 (payment failure F17, stock and budget, counterfeits and word of mouth F16);
 merchants push to followers (folding F2, unfollows); the platform bans over
-the report threshold (F12); money settles, recruits join, loss-makers quit
-(F19).
+the report threshold (F12); money settles, recruits join (buying at least
+their level's minimum order, LIT M6), loss-makers quit after their own
+patience, unsold stock valued at cost (F19).
 
 Simplifications, none of which changes a rule: a person settles their own
 orders at once, in random order, instead of the day's orders being rationed
@@ -258,6 +259,11 @@ class RefReseller(mesa.Agent):
         self.reports_today = 0
         self.window: deque[int] = deque()
         self.mutes_received = self.blocks_received = self.recruits = self.days_in_loss = 0
+        # its own patience: quit_after_loss_days x a lognormal factor of mean 1 (CV spread)
+        rp = model.p.resellers
+        s2 = math.log1p(rp.patience_spread ** 2)
+        self.patience = rp.quit_after_loss_days * math.exp(
+            math.sqrt(s2) * model.patience_random.gauss(0.0, 1.0) - s2 / 2)
         for f in person.friends:
             f.sellers.add(person)
 
@@ -303,6 +309,11 @@ class RefReseller(mesa.Agent):
         return up
 
     def buy_stock(self, units: int) -> int:
+        """Buy ``units`` items, at least the level's minimum order (LIT M6)."""
+        rp = self.model.p.resellers
+        minimum = math.ceil(rp.min_order_level1 * rp.min_order_per_level ** (self.level - 1)
+                            - 1e-9)
+        units = max(units, minimum) if units > 0 else 0
         up = self.supplier()
         got = up.sell_wholesale(units, self.cost) if up is not None else units
         self.inventory += got
@@ -423,6 +434,8 @@ class ReferenceModel(mesa.Model):
                  cache_feed_load: bool = False) -> None:
         super().__init__(rng=seed)
         self.p = params
+        #: resellers' patience draws, a stream of their own (the others' draws stay put)
+        self.patience_random = random.Random(f"patience-{seed}")
         self.cache_feed_load = cache_feed_load
         self.day = 0
         rnd = self.random
@@ -529,8 +542,9 @@ class ReferenceModel(mesa.Model):
         for r in self.resellers:
             if r.status != ACTIVE:
                 continue
-            r.days_in_loss = r.days_in_loss + 1 if r.cash < 0 else 0
-            if r.days_in_loss >= rp.quit_after_loss_days:
+            # profit with unsold stock valued at cost
+            r.days_in_loss = r.days_in_loss + 1 if r.cash + r.inventory * r.cost < 0 else 0
+            if r.days_in_loss >= r.patience:
                 r.status = QUIT
                 self.today["quits"] += 1
         self.agents_by_type[Person].do("accrue")

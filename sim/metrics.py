@@ -53,6 +53,8 @@ METRICS: dict[str, str] = {
     "resellers_quit": "resellers who quit",
     "resellers_banned": "resellers banned",
     "share_resellers_losing": "share of resellers (ever) with negative profit",
+    "share_resellers_losing_with_stock": "share of resellers (ever) with negative profit, "
+                                         "unsold stock valued at cost",
     "unsold_inventory": "items in resellers' stock",
     "recruits": "new resellers today",
     "quits": "resellers quitting today",
@@ -82,6 +84,9 @@ def observe(model: Any) -> None:
     d["resellers_banned"] = float(by_status[BANNED])
     d["share_resellers_losing"] = (np.count_nonzero(t.cash < 0) / t.size if t.size
                                    else float("nan"))
+    d["share_resellers_losing_with_stock"] = (
+        np.count_nonzero(t.cash + t.inventory * t.cost < 0) / t.size if t.size
+        else float("nan"))
     d["unsold_inventory"] = float(t.inventory.sum())
     d["wholesale_units"] = float(t.units_bought.sum() - model.units_bought_at_dawn)
     d["gmv"] = d["gmv_resellers"] + d["gmv_push"]

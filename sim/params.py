@@ -320,8 +320,24 @@ class ResellerParams(_Section):
     max_level: int = param(6, "levels", "LIT M6 (总代 to 区代)", "deepest reseller level",
                            ge=1, le=100)
     quit_after_loss_days: int = param(60, "days", "F19, LIT M2 (half quit a year)",
-                                      "quit after this many days with cumulative loss",
+                                      "mean patience: days in a row with a cumulative loss "
+                                      "(unsold stock at cost) before a reseller quits",
                                       ge=1, le=3650)
+    patience_spread: float = param(0.5, "coefficient of variation", "assumption (LIT M2)",
+                                   "spread of patience between resellers: each draws "
+                                   "quit_after_loss_days x LogNormal with mean 1 and this "
+                                   "CV (0: everyone waits exactly quit_after_loss_days)",
+                                   ge=0, le=10, uncertain=(0.2, 1.5))
+    min_order_level1: int = param(20, "items", "LIT M6 (each tier has a minimum order; "
+                                  "amount assumption)",
+                                  "least a level-1 reseller buys upstream in one purchase "
+                                  "(starter stock or restock); 0: no minimum",
+                                  ge=0, le=100_000, uncertain=(0, 100))
+    min_order_per_level: float = param(0.7, "share", "LIT M6 (lower tiers buy in smaller; "
+                                       "share assumption)",
+                                       "each level's minimum order is this share of the "
+                                       "level above's (rounded up to whole items)",
+                                       ge=0, le=1, uncertain=(0.3, 1.0))
 
 
 class MerchantParams(_Section):

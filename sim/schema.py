@@ -21,6 +21,7 @@ The conventions:
 - an undefined ratio or mean (0 / 0: no ads seen, no orders, no resellers)
   is ``NaN``, never 0, in every table: the daily metrics (``conversion``,
   ``ad_share_of_feed``, ``order_value_mean``, ``share_resellers_losing``,
+  ``share_resellers_losing_with_stock``,
   ``buyer_trust_mean``, ``mean_trust_merchants``) and a sweep's ``runs``.
 
 Tables: :data:`METRICS` (one row per day), :data:`SELLERS` (one row per
@@ -361,6 +362,7 @@ _METRIC_TYPES: dict[str, tuple[str, str, bool]] = {
     "resellers_quit": ("int64", "resellers", False),
     "resellers_banned": ("int64", "resellers", False),
     "share_resellers_losing": ("float64", "share", False),
+    "share_resellers_losing_with_stock": ("float64", "share", False),
     "unsold_inventory": ("int64", "items", False),
     "recruits": ("int64", "resellers", True),
     "quits": ("int64", "resellers", True),
@@ -424,6 +426,12 @@ SELLERS = Schema("sellers", "one row per reseller and merchant, at the end of th
     _f("friends_lost", "int64", "friendships", "friendships ended toward the seller "
                                                "(followers lost, for a merchant)"),
     _f("recruits", "int64", "resellers", "resellers recruited"),
+    _f("stock_value", "float64", "RMB", "unsold stock at the end valued at unit cost "
+                                        "(inventory x unit_cost; 0 for a merchant)"),
+    _f("profit_with_stock", "float64", "RMB", "profit with unsold stock valued at cost "
+                                              "(profit + stock_value)"),
+    _f("patience", "float64", "days", "days in a row of losses (profit_with_stock < 0) the "
+                                      "reseller tolerates before quitting; NaN for a merchant"),
 ))
 
 PEOPLE = Schema("people", "one row per person, at the end of the run", (

@@ -16,6 +16,7 @@ import pandas as pd
 
 from agents.resellers import Reseller
 from sim.backend import to_host
+from sim.rules import money
 from sim.state import BLOCKER, MUTED, REMOVED, ROLE_RESELLER, STATUS_NAMES, UserView
 
 if TYPE_CHECKING:
@@ -48,6 +49,9 @@ def seller_table(model: SocialCommerceModel) -> pd.DataFrame:
         "inventory": t.inventory, "counterfeits_sold": t.counterfeits_sold,
         "reports": t.reports, "mutes_received": t.mutes_received,
         "friends_lost": t.blocks_received, "recruits": t.recruits,
+        "stock_value": t.inventory * t.cost,
+        "profit_with_stock": money.profit_with_stock(t.cols, t.size),
+        "patience": money.patience_days(model.params.resellers, t.patience_z),
     })
     ms = model.merchant_list
     merch = pd.DataFrame({
@@ -71,6 +75,7 @@ def seller_table(model: SocialCommerceModel) -> pd.DataFrame:
         "profit": [m.cash for m in ms],
         "inventory": 0, "counterfeits_sold": [m.counterfeits_sold for m in ms], "reports": 0,
         "mutes_received": 0, "friends_lost": [m.unfollows for m in ms], "recruits": 0,
+        "stock_value": 0.0, "profit_with_stock": [m.cash for m in ms], "patience": np.nan,
     })
     out = pd.concat([rows, merch], ignore_index=True) if len(merch) else rows
     out["person"] = out["person"].astype(str)

@@ -107,8 +107,9 @@ def _changed_value(row: dict[str, Any]) -> Any:
     return v
 
 
-#: read while the town is built and on later days too (recruits' starter stock)
-AT_SETUP_TOO = ("resellers.starter_stock",)
+#: read while the town is built and on later days too (recruits' starter stock, and the
+#: minimum order it is raised to)
+AT_SETUP_TOO = ("resellers.starter_stock", "resellers.min_order_level1")
 DAILY = [r for r in parameter_table()
          if not any(r["key"] == s or (s.endswith((".", "_")) and r["key"].startswith(s))
                     for s in SETUP_ONLY)
@@ -143,6 +144,7 @@ def test_every_daily_parameter_set_mid_run_acts_as_if_set_from_the_start(
 def test_starter_stock_changed_mid_run_reaches_later_recruits_only() -> None:
     over = {**SMALL, "run.days": 10, "resellers.p_pitch": 1.0, "resellers.p_accept": 1.0,
             "resellers.restock_amount": 0, "resellers.starter_stock": 7,
+            "resellers.min_order_level1": 0,  # (no minimum order raises the starter stock)
             "resellers.max_level": 2}  # (recruits sell to no one downstream: they buy once)
     m = SocialCommerceModel(seed=3, overrides=over,
                             interventions=[ChangeParams(5, {"resellers.starter_stock": 13})])

@@ -70,6 +70,8 @@ EXACT: dict[str, Any] = {
     "resellers.counterfeit_share": 0.0,
     "resellers.quality_genuine": 1.0,
     "resellers.restock_below": 0,
+    "resellers.min_order_level1": 0,  # no minimum order (tests/test_economics.py)
+    "resellers.patience_spread": 0.0,  # everyone waits quit_after_loss_days
     "trust.gain_lifestyle": 0.0,
     "trust.gain_genuine": 0.0,
 }
@@ -1524,19 +1526,21 @@ def test_fixed_costs_only_for_active_sellers() -> None:
 
 
 def test_days_in_loss_reset_when_cash_recovers() -> None:
-    # cash -10 from the starter stock; day 0 a sale of 4 x 10 brings it to +30: no streak
+    # cash -10 from the starter stock, which is worth 10 at cost: profit with stock 0;
+    # day 0 costs 1 and sells nothing (profit -1: a day in loss); day 1 sells both
+    # units at 10: cash -10 - 1 + 20 - 1 = +8, the streak ends
     over = SURE_SALE | {"resellers.starter_stock": 2, "resellers.level1_cost": 5.0,
                         "resellers.quit_after_loss_days": 2,
-                        "resellers.fixed_cost_per_day": 0.0}
+                        "resellers.fixed_cost_per_day": 1.0}
     m = build(star(), {"R"}, over, fixed(0))
     r = m.reseller_list[0]
-    assert r.cash == -10
+    assert r.cash == -10 and r.profit_with_stock == 0
     m.step()
     assert m.sellers.days_in_loss[0] == 1
     m.set_params({"purchase.p_buy_base": 1.0})
     m.reseller_list[0].strategy = fixed(1)
-    m.step()  # two units sold at 10: cash +10
-    assert r.cash == pytest.approx(10.0) and m.sellers.days_in_loss[0] == 0
+    m.step()  # two units sold at 10
+    assert r.cash == pytest.approx(8.0) and m.sellers.days_in_loss[0] == 0
     m.run(3)
     assert r.status == "active"
 

@@ -2,14 +2,20 @@
 
 A reseller buys from its nearest upstream still in business (a merchant is
 always in business; a top reseller without one buys from outside the
-model, counted as external supply). A reseller short of stock for an order
-from downstream restocks first, at least ``resellers.restock_amount``. Money
+model, counted as external supply). Each level has a minimum order (LIT M6:
+every tier buys in with a minimum purchase; the amounts are assumptions): a
+purchase of a level-n reseller is raised to at least
+``ceil(resellers.min_order_level1 x resellers.min_order_per_level^(n-1))``
+items (:func:`min_order`). A reseller short of stock for an order from
+downstream restocks first, at least ``resellers.restock_amount``. Money
 moves with the goods: the buyer pays ``units x unit cost``, the seller earns
-it. Recruits start with ``resellers.starter_stock`` bought the same way.
+it; the stock is an asset at that cost (:func:`sim.rules.money.profit_with_stock`).
+Recruits start with ``resellers.starter_stock`` bought the same way.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,8 +29,19 @@ WRITES = ("sellers: inventory, cash, purchases_cost, units_bought, units_wholesa
 STREAMS: tuple[str, ...] = ()
 
 
+def min_order(model: SocialCommerceModel, level: int) -> int:
+    """The least a level-``level`` reseller buys upstream in one purchase (items; LIT M6).
+
+    ``ceil(min_order_level1 x min_order_per_level ** (level - 1))``: level 1
+    (a merchant's direct agent) buys the most, each level below a share of
+    the level above (0 when ``min_order_level1`` is 0: no minimum).
+    """
+    p = model.params.resellers
+    return math.ceil(p.min_order_level1 * p.min_order_per_level ** (level - 1) - 1e-9)
+
+
 def buy_stock(model: SocialCommerceModel, agent: Reseller, units: int) -> int:
-    """``agent`` buys ``units`` items from its nearest active upstream.
+    """``agent`` buys ``units`` items, at least its level's :func:`min_order`, upstream.
 
     Returns
     -------
@@ -34,6 +51,7 @@ def buy_stock(model: SocialCommerceModel, agent: Reseller, units: int) -> int:
     if units <= 0:
         return 0
     t = model.sellers.cols
+    units = max(int(units), min_order(model, int(t["level"][agent.slot])))
     up = agent.supplier()
     unit_price = float(t["cost"][agent.slot])
     got = wholesale(model, up, units, unit_price) if up is not None else units

@@ -4,6 +4,11 @@ A reseller is a Mesa agent (:class:`agents.resellers.Reseller`) whose
 numbers live in one row here, so that a day's sales to millions of people
 settle in bulk. Columns are NumPy arrays grown by doubling; ``table.name``
 is the live part of column ``name`` (length ``size``).
+
+``patience_z`` (float64, standard normal) is the reseller's own patience
+draw, made once when it is created (:func:`sim.rules.money.draw_patience`);
+its patience in days follows from it and today's parameters
+(:func:`sim.rules.money.patience_days`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ ACTIVE, QUIT, BANNED = 0, 1, 2
 STATUS_NAMES = ("active", "quit", "banned")
 
 _FLOAT_COLS = ("price", "cost", "quality", "base_quality", "appeal", "cash", "revenue",
-               "purchases_cost", "fixed_costs")
+               "purchases_cost", "fixed_costs", "patience_z")
 _INT_COLS = ("person", "upstream", "upstream_merchant", "level", "category", "inventory",
              "status", "ads_today", "life_today", "group_ads_today", "ads_total", "units_sold",
              "orders", "counterfeits_sold", "reports", "mutes_received", "blocks_received",
