@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from sim import kernels
-from sim.backend import Draws
+from sim.backend import Draws, get_xp, to_host
 from sim.kernels import feed, flags
 from sim.kernels.flags import IN_GROUP, MUTED, REMOVED, REPORTED
 
@@ -513,6 +513,20 @@ def test_sparse_binomial_switches_to_binomials_above_twelve_trials(trials: int,
         want = _replay_bernoulli(rng, [(n, p)], 4)[0]
     np.testing.assert_array_equal(got, want)
     assert feed._BERNOULLI_MEAN == 12
+
+
+def test_sparse_binomial_with_one_p_per_entry_on_a_device_backend() -> None:
+    # p given per entry (no index) is gathered at the nonzero entries and used as it is; on
+    # the strict backend (CuPy's rules on NumPy, repeat() by searchsorted) the numbers are
+    # NumPy's, on the Bernoulli path and on the binomial path
+    xs = get_xp("strict")
+    p = np.array([0.1, 0.5, 0.9, 0.3, 0.7, 0.2])
+    for n in (np.array([0, 2, 0, 3, 1, 0]), np.array([0, 40, 0, 50, 0, 30])):
+        want = kernels.sparse_binomial(np, draws(1), n, p)
+        got = kernels.sparse_binomial(xs, Draws(xs, np.random.default_rng(1)), xs.asarray(n),
+                                      xs.asarray(p))
+        assert to_host(got).tolist() == want.tolist()
+        assert not want[n == 0].any() and want.sum() > 0
 
 
 def test_sparse_binomial_one_entry_one_trial() -> None:
