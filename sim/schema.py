@@ -339,7 +339,9 @@ _METRIC_TYPES: dict[str, tuple[str, str, bool]] = {
     "blocks": ("int64", "friendships", True),
     "blocks_resellers": ("int64", "friendships", True),
     "blocks_others": ("int64", "friendships", True),
+    "escalations": ("int64", "friendships", True),
     "reports": ("int64", "reports", True),
+    "complaints": ("int64", "reports", True),
     "bans": ("int64", "accounts", True),
     "purchases": ("int64", "orders", True),
     "units_sold": ("int64", "items", True),
@@ -424,6 +426,8 @@ SELLERS = Schema("sellers", "one row per reseller and merchant, at the end of th
     _f("friends_lost", "int64", "friendships", "friendships ended toward the seller "
                                                "(followers lost, for a merchant)"),
     _f("recruits", "int64", "resellers", "resellers recruited"),
+    _f("account_age", "int64", "days", "age of the seller's account on its last active day "
+                                      "(F12; 0 for a merchant)"),
 ))
 
 PEOPLE = Schema("people", "one row per person, at the end of the run", (

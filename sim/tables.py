@@ -48,6 +48,7 @@ def seller_table(model: SocialCommerceModel) -> pd.DataFrame:
         "inventory": t.inventory, "counterfeits_sold": t.counterfeits_sold,
         "reports": t.reports, "mutes_received": t.mutes_received,
         "friends_lost": t.blocks_received, "recruits": t.recruits,
+        "account_age": _account_age(model),
     })
     ms = model.merchant_list
     merch = pd.DataFrame({
@@ -71,10 +72,18 @@ def seller_table(model: SocialCommerceModel) -> pd.DataFrame:
         "profit": [m.cash for m in ms],
         "inventory": 0, "counterfeits_sold": [m.counterfeits_sold for m in ms], "reports": 0,
         "mutes_received": 0, "friends_lost": [m.unfollows for m in ms], "recruits": 0,
+        "account_age": 0,
     })
     out = pd.concat([rows, merch], ignore_index=True) if len(merch) else rows
     out["person"] = out["person"].astype(str)
     return out
+
+
+def _account_age(model: SocialCommerceModel) -> np.ndarray:
+    """Each reseller's account age (days) on its last active day (F12)."""
+    t = model.sellers
+    last = np.where(t.left_day >= 0, t.left_day, model.day - 1)
+    return t.account_age(0) + np.maximum(last, t.joined_day)
 
 
 def people_table(model: SocialCommerceModel) -> pd.DataFrame:
