@@ -127,6 +127,26 @@ def test_escalation_threshold_is_a_multiple_of_the_mute_threshold() -> None:
     assert m.metrics()["escalations"].tolist() == [0] * 7 + [4, 0]
 
 
+def test_group_ads_to_a_muter_keep_annoying_at_the_direct_rate() -> None:
+    # nobody opens Moments; R's group holds a-d, who read every group ad (Poisson(3) a day):
+    # before the mute each group ad annoys 1, after it 2 (users.annoyance_per_direct)
+    over = MUTERS | {"users.p_open_mean": 1e-9, "users.p_open_concentration": 1000.0,
+                     "groups.n_groups": 1, "groups.mean_size": 4, "groups.p_read": 1.0,
+                     "groups.ads_per_day": 3.0, "users.mute_threshold": 4.5,
+                     "users.annoyance_per_direct": 2.0, "users.escalation_factor": 100.0}
+    m = build(star(), {"R"}, over, fixed(0))
+    want, muted = 0.0, False
+    for _ in range(8):
+        m.step()
+        g = int(m.sellers.group_ads_today[0])
+        want += g * (2.0 if muted else 1.0)
+        muted = muted or want >= 4.5
+        for leaf in LEAVES:
+            e = tie(m, leaf, "R")
+            assert m.ties.seller_annoyance[m.ties.seller_tie == e][0] == pytest.approx(want)
+    assert muted and m.metrics()["mutes"].sum() == 4
+
+
 def test_a_muter_mutes_before_it_blocks() -> None:
     # 20 ads on day 0 put annoyance over 2 x 7.5 at once: the muter mutes that day and
     # escalates the next (nothing more seen: no direct reach, no decay)
