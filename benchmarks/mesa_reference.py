@@ -7,12 +7,13 @@ steps 1-8): sellers plan by strategy (Poisson ads and lifestyle posts, group
 ads), restock and pitch; each person reads their feed (friends' ordinary
 posts compete with ads for attention, F9), reacts to the ads seen (annoyance,
 lifestyle trust, purchase intents), mutes, blocks and reports by tolerance
-type (F8), unfriends at the background rate, and pays for orders
-(payment failure F17, stock and budget, counterfeits and word of mouth F16);
+type (F8; a muter escalates a mute to a block), unfriends at the background
+rate, and pays for orders (payment failure F17, stock and budget,
+counterfeits, complaints and word of mouth F16, F12);
 merchants push to followers (folding F2, unfollows); the platform bans over
-the report threshold (F12); money settles, recruits join (buying at least
-their level's minimum order, LIT M6), loss-makers quit after their own
-patience, unsold stock valued at cost (F19).
+the report threshold, lower for young accounts (F12); money settles, recruits
+join (buying at least their level's minimum order, LIT M6), loss-makers quit
+after their own patience, unsold stock valued at cost (F19).
 
 Simplifications, none of which changes a rule: a person settles their own
 orders at once, in random order, instead of the day's orders being rationed
@@ -171,7 +172,9 @@ class Person(mesa.Agent):
             k_d = (_binomial(rnd, r.ads_today, p.groups.p_direct_reach)
                    if muted and not in_group else 0)
             seen = k_m + k_g + k_d
-            ann = self.annoyance.get(s, 0.0) * (1 - u.annoyance_decay) + seen * u.annoyance_per_ad
+            # an ad that reaches someone who muted the seller annoys annoyance_per_direct
+            per_ad = u.annoyance_per_direct if muted else u.annoyance_per_ad
+            ann = self.annoyance.get(s, 0.0) * (1 - u.annoyance_decay) + seen * per_ad
             self.annoyance[s] = ann
             d["ads_seen"] += seen
             if k_l:
@@ -183,11 +186,13 @@ class Person(mesa.Agent):
                 q = min(max(q, 0.0), 1.0)
                 if rnd.random() < 1 - (1 - q) ** seen:
                     intents.append((s, r))
-        # relationships: by tolerance type (F8); muted sellers can still be blocked
+        # relationships: by tolerance type (F8); a muter blocks a seller it muted on an
+        # earlier day at escalation_factor x its mute threshold (an escalation)
         for s, r, _, _ in shown:
             ann = self.annoyance[s]
             block = ((self.kind == BLOCKER and ann >= self.block_thr)
-                     or (self.kind == MUTER and ann >= self.block_thr * u.escalation_factor))
+                     or (self.kind == MUTER and s in self.muted
+                         and ann >= self.mute_thr * u.escalation_factor))
             if (not block and self.kind != BLOCKER and s not in self.muted
                     and ann >= self.mute_thr):
                 self.muted.add(s)
@@ -225,6 +230,9 @@ class Person(mesa.Agent):
             d["purchases"] += 1
             d["gmv"] += value
             if genuine < units:
+                if rnd.random() < u.p_report_counterfeit:  # a complaint (F12)
+                    r.complaints_today += 1
+                    d["reports"] += 1
                 self.trust[s] = trust * (1 - tp.loss_counterfeit)
                 for f in sorted(self.friends, key=_uid):  # word of mouth (F16)
                     if f is not s and rnd.random() < tp.p_word_of_mouth and s in f.friends:
@@ -256,8 +264,10 @@ class RefReseller(mesa.Agent):
         self.cash = 0.0
         self.ads_today = self.life_today = self.group_ads_today = 0
         self.owns_group = False
-        self.reports_today = 0
+        self.reports_today = self.complaints_today = 0
         self.window: deque[int] = deque()
+        self.joined_day = model.day
+        self.account_age_start = 0  # recruits' accounts are new (F12)
         self.mutes_received = self.blocks_received = self.recruits = self.days_in_loss = 0
         # its own patience: quit_after_loss_days x a lognormal factor of mean 1 (CV spread)
         rp = model.p.resellers
@@ -283,6 +293,9 @@ class RefReseller(mesa.Agent):
             self.ads_today = min(self.ads_today, int(m.p.platform.posting_cap))
         self.life_today = _poisson(rnd, self.strategy.life)
         self.group_ads_today = _poisson(rnd, m.p.groups.ads_per_day) if self.owns_group else 0
+        if (m.p.platform.posting_cap > 0 and m.p.platform.policy != "none"
+                and m.p.platform.cap_channels == "all"):
+            self.group_ads_today = min(self.group_ads_today, int(m.p.platform.posting_cap))
         m.today["ads_posted"] += self.ads_today
         rp = m.p.resellers
         if self.inventory < rp.restock_below and rp.restock_amount > 0:
@@ -485,6 +498,8 @@ class ReferenceModel(mesa.Model):
             fl = r.person.friend_list
             for f in rnd.sample(fl, min(len(fl), gp.mean_size, gp.max_size - 1)):
                 f.groups.add(r.person)
+        for r in self.resellers:  # the initial accounts' ages (F12, 养号)
+            r.account_age_start = rnd.randint(0, params.platform.initial_account_age_max)
         self.today = dict.fromkeys(_COUNTERS, 0.0)
         self.history: list[dict[str, float]] = []
 
@@ -519,12 +534,15 @@ class ReferenceModel(mesa.Model):
         # moderation (F12)
         pf = self.p.platform
         for r in self.resellers:
-            r.window.append(r.reports_today)
-            r.reports_today = 0
+            r.window.append(r.reports_today + pf.counterfeit_report_weight * r.complaints_today)
+            r.reports_today = r.complaints_today = 0
             if len(r.window) > pf.report_window_days:
                 r.window.popleft()
+            # young accounts are banned sooner (F12)
+            age = self.day - r.joined_day + r.account_age_start
+            threshold = pf.report_threshold * min(1.0, (age + 1) / pf.account_maturity_days)
             if (pf.policy == "threshold_ban" and r.status == ACTIVE
-                    and sum(r.window) >= pf.report_threshold):
+                    and sum(r.window) >= threshold):
                 r.status = BANNED
                 self.today["bans"] += 1
         # money (F4, F19)

@@ -74,7 +74,7 @@ SETUP_ONLY: tuple[str, ...] = (
     "merchants.unit_cost", "merchants.quality", "merchants.account_type",
     "merchants.trust_start", "groups.n_groups", "groups.mean_size", "groups.max_size",
     "strategies.curated_appeal", "strategies.curated_quality_bonus", "name", "description",
-    "experiment")
+    "experiment", "platform.initial_account_age_max")
 
 
 #: ``seed`` not given: the scenario's ``run.seed``
@@ -180,6 +180,8 @@ class SocialCommerceModel(mesa.Model):
         # draws on the device from the streams the daily arrays use (on NumPy: the streams)
         self.draws = {name: Draws(xp, self.rngs[name])
                       for name in ("feed", "purchases", "reactions", "merchants")}
+        self.draws.update({name: Draws(xp, self.rngs[name])
+                           for name in ("open", "read", "report", "churn", "complain")})
         self.day = 0
         self.today: dict[str, float] = new_day()
         self.interventions = sorted(interventions, key=lambda iv: iv.day)
@@ -217,6 +219,8 @@ class SocialCommerceModel(mesa.Model):
         self.pending_recruits: dict[int, Reseller] = {}
         self.requests = Requests()
         self.reports_today = np.zeros(0, np.int64)
+        #: complaints about counterfeits per seller slot today (step 5; read in step 6)
+        self.complaints_today = np.zeros(0, np.int64)
         self.external_supply = 0
         self.units_bought_at_dawn = 0
         self._create_merchants()
@@ -284,6 +288,9 @@ class SocialCommerceModel(mesa.Model):
             self.add_reseller(person, self.strategies[names[kind]], up, 1, cat,
                               r.sell_price, r.level1_cost, q)
         self.index_sellers([s.slot for s in self.reseller_list])
+        # the initial accounts' ages (F12, 养号); recruits' accounts start new
+        self.sellers.cols["account_age_start"][:k] = self.rngs["accounts"].integers(
+            0, p.platform.initial_account_age_max + 1, k)
 
     def _create_groups(self) -> None:
         """Group owners and members (F1): members' ties to the owner become group ties."""

@@ -182,9 +182,9 @@ class UserParams(_Section):
         3.0, "multiplier", "F8 ('生活不易')",
         "tolerant people's thresholds are this many times higher", ge=1, le=100)
     escalation_factor: float = param(
-        2.0, "multiplier", "assumption (the model's specification, step 4)",
-        "a muter blocks once annoyance reaches this multiple of the block threshold",
-        ge=1, le=100)
+        2.0, "multiplier", "assumption (the model's specification, step 4), F7, F8",
+        "a muter blocks a seller it muted once annoyance reaches this multiple of its mute "
+        "threshold (escalation)", ge=1, le=100)
     report_threshold: float = param(
         18.54, "annoyance", f"{CAL} (prior 12: F12, users report over-marketing)",
         "annoyance at which a person may report the poster", gt=0, le=1e6,
@@ -201,6 +201,14 @@ class UserParams(_Section):
         uncertain=(0.0001, 0.005))
     annoyance_per_ad: float = param(1.0, "annoyance/ad", "assumption",
                                     "annoyance added by one unwanted ad seen", ge=0, le=1000)
+    annoyance_per_direct: float = param(
+        1.0, "annoyance/ad", "assumption, LIT U15 (73.2% disturbed by group messages)",
+        "annoyance added by one ad that reaches a person who muted the seller (a group or "
+        "direct message); 1 = as much as any ad (no source gives more; sensitivity 1-3)",
+        ge=0, le=1000)
+    p_report_counterfeit: float = param(
+        0.1, "probability/order", "assumption, F12, LIT U13 (complaints about counterfeits)",
+        "probability a buyer who received a counterfeit reports the seller", ge=0, le=1)
     annoyance_decay: float = param(
         0.153, "share/day", f"{CAL} (prior 0.15: LIT U9, annoyance decays fast)",
         "share of annoyance that fades each day", ge=0, le=1, uncertain=(0.05, 0.4))
@@ -419,6 +427,22 @@ class PlatformParams(_Section):
     posting_cap: int = param(0, "ads/day", "F13",
                                "maximum ads a seller may post a day (0 = no cap)", ge=0,
                                le=1000)
+    cap_channels: Literal["all", "moments"] = param(
+        "all", "name", "F13 (a rule the platform would set)",
+        "channels platform.posting_cap applies to: all (Moments ads and group ads, each up to "
+        "the cap a day) or moments (Moments ads only; group ads uncapped)")
+    counterfeit_report_weight: int = param(
+        1, "reports", "assumption, LIT U13 (counterfeit complaints are acted on)",
+        "reports toward the ban that one complaint about a counterfeit counts as", ge=0,
+        le=1000)
+    account_maturity_days: int = param(
+        30, "days", "assumption, F12 (养号: new accounts that market hard are banned first)",
+        "an account younger than this is banned at a share (age + 1) / this of "
+        "platform.report_threshold (1 = account age does not matter)", ge=1, le=3650)
+    initial_account_age_max: int = param(
+        730, "days", "assumption",
+        "the initial resellers' accounts are Uniform{0, ..., this} days old on day 0 "
+        "(recruits' accounts are new)", ge=0, le=36500)
     fold_pushes: bool = param(True, "flag", "F2", "fold public-account pushes")
     enforce_push_limits: bool = param(
         True, "flag", "F2", "subscription accounts push at most 1 a day, service 4 a month")

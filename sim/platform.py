@@ -41,7 +41,12 @@ class ModerationPolicy:
 
     # -- posting -------------------------------------------------------------
     def cap_posts(self, model: Any, ads: np.ndarray) -> np.ndarray:
-        """Ads each seller may post today (``platform.posting_cap``; 0 = no cap)."""
+        """Ads each seller may post today in one channel (``platform.posting_cap``; 0 = no cap).
+
+        Called for Moments ads, and for group ads too when
+        ``platform.cap_channels = "all"`` (:mod:`sim.rules.planning`).
+        Public-account pushes are under F2's limits instead (:meth:`push_limit`).
+        """
         cap = self.params.posting_cap
         return np.minimum(ads, int(cap)) if cap > 0 else ads
 
@@ -99,12 +104,27 @@ class NoModeration(ModerationPolicy):
 
 
 class ThresholdBan(ModerationPolicy):
-    """Ban an account once its reports in the window reach a threshold (F12)."""
+    """Ban an account once its reports in the window reach a threshold (F12).
+
+    A young account is banned sooner (F12: new accounts that market hard
+    before they are established are banned first, 养号): the threshold of an
+    account ``age`` days old is ``platform.report_threshold x min(1, (age + 1)
+    / platform.account_maturity_days)``, so a new account is banned at its
+    first reports and an account at least ``account_maturity_days - 1`` days
+    old at the full threshold.
+    """
 
     name = "threshold_ban"
 
     def ban(self, model: Any, window_reports: np.ndarray) -> np.ndarray:
-        return window_reports >= self.params.report_threshold
+        return window_reports >= self.thresholds(model, window_reports.shape[0])
+
+    def thresholds(self, model: Any, n: int) -> np.ndarray:
+        """Reports in the window that ban each of the first ``n`` seller slots today (float64)."""
+        pf = self.params
+        age = model.sellers.account_age(model.day)[:n]
+        young = np.minimum(1.0, (age + 1) / pf.account_maturity_days)
+        return pf.report_threshold * young
 
 
 def make_policy(params: PlatformParams) -> ModerationPolicy:

@@ -16,8 +16,12 @@ __all__ = ["stream", "STREAMS"]
 
 #: The streams the model uses, by the process that draws from them.
 STREAMS = ("graph", "population", "sellers", "feed", "reactions", "purchases", "recruit",
-           "merchants", "groups", "platform", "mesa",
-           "patience")
+           "merchants", "groups", "platform", "mesa")
+#: one stream per decision (issue 11): who opens Moments, what is read, reports, background
+#: unfriending, sellers' plans, counterfeit complaints, initial account ages
+STREAMS += ("open", "read", "report", "churn", "plan", "complain", "accounts")
+#: reseller economics: each reseller's patience before quitting
+STREAMS += ("patience",)
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

@@ -340,7 +340,9 @@ _METRIC_TYPES: dict[str, tuple[str, str, bool]] = {
     "blocks": ("int64", "friendships", True),
     "blocks_resellers": ("int64", "friendships", True),
     "blocks_others": ("int64", "friendships", True),
+    "escalations": ("int64", "friendships", True),
     "reports": ("int64", "reports", True),
+    "complaints": ("int64", "reports", True),
     "bans": ("int64", "accounts", True),
     "purchases": ("int64", "orders", True),
     "units_sold": ("int64", "items", True),
@@ -432,6 +434,8 @@ SELLERS = Schema("sellers", "one row per reseller and merchant, at the end of th
                                               "(profit + stock_value)"),
     _f("patience", "float64", "days", "days in a row of losses (profit_with_stock < 0) the "
                                       "reseller tolerates before quitting; NaN for a merchant"),
+    _f("account_age", "int64", "days", "age of the seller's account on its last active day "
+                                      "(F12; 0 for a merchant)"),
 ))
 
 PEOPLE = Schema("people", "one row per person, at the end of the run", (

@@ -52,6 +52,7 @@ def seller_table(model: SocialCommerceModel) -> pd.DataFrame:
         "stock_value": t.inventory * t.cost,
         "profit_with_stock": money.profit_with_stock(t.cols, t.size),
         "patience": money.patience_days(model.params.resellers, t.patience_z),
+        "account_age": _account_age(model),
     })
     ms = model.merchant_list
     merch = pd.DataFrame({
@@ -76,10 +77,18 @@ def seller_table(model: SocialCommerceModel) -> pd.DataFrame:
         "inventory": 0, "counterfeits_sold": [m.counterfeits_sold for m in ms], "reports": 0,
         "mutes_received": 0, "friends_lost": [m.unfollows for m in ms], "recruits": 0,
         "stock_value": 0.0, "profit_with_stock": [m.cash for m in ms], "patience": np.nan,
+        "account_age": 0,
     })
     out = pd.concat([rows, merch], ignore_index=True) if len(merch) else rows
     out["person"] = out["person"].astype(str)
     return out
+
+
+def _account_age(model: SocialCommerceModel) -> np.ndarray:
+    """Each reseller's account age (days) on its last active day (F12)."""
+    t = model.sellers
+    last = np.where(t.left_day >= 0, t.left_day, model.day - 1)
+    return t.account_age(0) + np.maximum(last, t.joined_day)
 
 
 def people_table(model: SocialCommerceModel) -> pd.DataFrame:

@@ -34,6 +34,8 @@ EXACT: dict[str, Any] = {
     "users.mute_threshold": 7.5,
     "users.block_threshold": 10.5,
     "users.escalation_factor": 2.0,
+    "users.annoyance_per_direct": 1.0,
+    "users.p_report_counterfeit": 0.0,
     "users.tolerant_factor": 3.0,
     "groups.n_groups": 0,
     "groups.p_direct_reach": 0.0,
@@ -238,17 +240,19 @@ def test_mixed_types_follow_their_own_rule() -> None:
 def test_muted_muter_escalates_to_block_through_direct_reach() -> None:
     m = model_with_sellers_at(star(), {"R"}, MUTERS | {"groups.p_direct_reach": 1.0},
                               fixed(3))
-    m.run(9)
+    m.run(7)
     df = m.metrics()
-    # mute at 9 (day 2); direct messages keep adding 3 a day: 12, 15, 18, 21 >= 2 x 10.5
-    assert df["mutes"].tolist() == [0, 0, 4, 0, 0, 0, 0, 0, 0]
-    assert df["ads_seen_direct"].tolist() == [0, 0, 0, 12, 12, 12, 12, 0, 0]
-    assert df["ads_seen_moments"].tolist() == [12, 12, 12, 0, 0, 0, 0, 0, 0]
-    assert df["blocks"].tolist() == [0, 0, 0, 0, 0, 0, 4, 0, 0]
+    # mute at 9 (day 2); direct messages keep adding 3 a day: 12, 15 >= 2 x 7.5 (the muter's
+    # escalation threshold: escalation_factor x its MUTE threshold) on day 4
+    assert df["mutes"].tolist() == [0, 0, 4, 0, 0, 0, 0]
+    assert df["ads_seen_direct"].tolist() == [0, 0, 0, 12, 12, 0, 0]
+    assert df["ads_seen_moments"].tolist() == [12, 12, 12, 0, 0, 0, 0]
+    assert df["blocks"].tolist() == [0, 0, 0, 0, 4, 0, 0]
+    assert df["escalations"].tolist() == [0, 0, 0, 0, 4, 0, 0]
     for leaf in LEAVES:
         e = tie(m, leaf, "R")
         assert m.ties.flags[e] & (MUTED | REMOVED | BLOCKER) == MUTED | REMOVED | BLOCKER
-        assert m.ties.cum_ads_seen[e] == 21
+        assert m.ties.cum_ads_seen[e] == 15
     assert m.friend_graph().number_of_edges() == 1
 
 
@@ -536,7 +540,8 @@ def test_group_ads_reach_members_whatever_their_moments() -> None:
     over = MUTERS | {"users.p_open_mean": 1e-9, "users.p_open_concentration": 1000.0,
                      "groups.n_groups": 1, "groups.mean_size": 4, "groups.p_read": 1.0,
                      "groups.ads_per_day": 3.0, "groups.p_direct_reach": 1.0,
-                     "users.mute_threshold": 4.5, "users.block_threshold": 1000.0}
+                     "users.mute_threshold": 4.5, "users.block_threshold": 1000.0,
+                     "users.escalation_factor": 100.0}  # (no escalation to a block here)
     m = model_with_sellers_at(star(), {"R"}, over, fixed(2))
     posted = []
     for _ in range(6):

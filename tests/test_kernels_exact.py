@@ -242,7 +242,8 @@ def test_thresholds_by_tolerance_type() -> None:
                              report_thr=np.array([1.0, 20.0, 30.0, 4.0]),  # float64 in
                              escalation=1.5)
     assert thr.mute_at.tolist() == [2.0, 3.0, np.inf, 5.0]
-    assert thr.block_at.tolist() == [np.inf, 10.5, 8.0, 13.5]
+    # a muter escalates at 1.5 x its MUTE threshold; a blocker blocks at its block threshold
+    assert thr.block_at.tolist() == [np.inf, 4.5, 8.0, 7.5]
     assert thr.report_at.tolist() == [1.0, 20.0, 30.0, 4.0]
     assert thr.act_at.tolist() == [1.0, 3.0, 8.0, 4.0]
     for a in (thr.mute_at, thr.block_at, thr.report_at, thr.act_at):
@@ -276,20 +277,21 @@ def test_react_mutes_blocks_and_reports_at_their_thresholds() -> None:
     f = np.array([0, 0, 0, 0, 0, REPORTED, 0, MUTED, REMOVED], np.uint8)
     r = kernels.react(np, draws(0), annoyance=ann, st_flags=f, thr=_thr(mute, block, report),
                       p_report=1.0)
-    # 0 mutes at its threshold; 1 and 2 block (a block is not also a mute); 3 is under;
-    # 4 mutes and reports; 5 blocks and has reported already; 6 only reports; 7 is muted
-    # already; 8 is removed: nothing more
-    assert r.mute.tolist() == [0, 4]
-    assert r.block.tolist() == [1, 2, 5]
+    # 0 mutes at its threshold; 1 is over its escalation threshold but a muter blocks only
+    # a tie muted on an earlier day: it mutes; 2 (a blocker: no mute threshold) blocks;
+    # 3 is under; 4 mutes and reports; 5 mutes (not muted yet) and has reported already;
+    # 6 only reports; 7 is muted already, under its escalation; 8 is removed: nothing more
+    assert r.mute.tolist() == [0, 1, 4, 5]
+    assert r.block.tolist() == [2]
     assert r.report.tolist() == [4, 6]
     r = kernels.react(np, draws(0), annoyance=ann, st_flags=f, thr=_thr(mute, block, report),
                       p_report=0.0)
-    assert r.report.tolist() == [] and r.mute.tolist() == [0, 4]
-    # a muted tie can still be blocked
-    r = kernels.react(np, draws(0), annoyance=np.array([6.0], np.float32),
-                      st_flags=np.array([MUTED], np.uint8), thr=_thr([2.0], [5.0], [inf]),
-                      p_report=1.0)
-    assert r.block.tolist() == [0] and r.mute.tolist() == []
+    assert r.report.tolist() == [] and r.mute.tolist() == [0, 1, 4, 5]
+    # a muted tie is blocked (an escalation) at its escalation threshold, not below
+    r = kernels.react(np, draws(0), annoyance=np.array([6.0, 5.0, 4.9], np.float32),
+                      st_flags=np.array([MUTED, MUTED, MUTED], np.uint8),
+                      thr=_thr([2.0] * 3, [5.0] * 3, [inf] * 3), p_report=1.0)
+    assert r.block.tolist() == [0, 1] and r.mute.tolist() == []
 
 
 def test_react_reports_when_the_uniform_is_below_p_report() -> None:

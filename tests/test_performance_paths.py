@@ -113,11 +113,12 @@ def test_kernels_run_through_the_array_namespace() -> None:
                              mute_thr=np.full(3, 2.0, np.float32),
                              block_thr=np.full(3, 3.0, np.float32),
                              report_thr=np.full(3, 9.0, np.float32), escalation=2.0)
-    np.testing.assert_array_equal(thr.block_at, [np.inf, 6.0, 3.0])
+    np.testing.assert_array_equal(thr.block_at, [np.inf, 4.0, 3.0])  # muter: 2 x mute
     np.testing.assert_array_equal(thr.mute_at, [2.0, 2.0, np.inf])
     r = kernels.react(xp, Draws(np, np.random.default_rng(1)),
                       annoyance=np.array([2.5, 6.5, 3.5], np.float32),
-                      st_flags=np.zeros(3, np.uint8), thr=thr, p_report=1.0)
+                      st_flags=np.array([0, MUTED, 0], np.uint8), thr=thr, p_report=1.0)
+    # (tie 1 was muted: the muter escalates to a block)
     assert r.mute.tolist() == [0] and r.block.tolist() == [1, 2] and r.report.tolist() == []
 
 

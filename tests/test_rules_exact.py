@@ -655,10 +655,11 @@ def test_intents_are_attributed_to_moments_or_groups_by_ads_seen() -> None:
     # with probability moments / (moments + group) ads seen. On days with 1 Moments ad and
     # exactly 3 group ads (Poisson(3)) that is 1/4 per buyer; N = 2 buyers x such days
     over = SURE_SALE | {"groups.n_groups": 1, "groups.mean_size": 2, "groups.p_read": 1.0,
-                        "groups.ads_per_day": 3.0, "resellers.starter_stock": 100_000}
+                        "groups.ads_per_day": 3.0, "resellers.starter_stock": 100_000,
+                        "users.mute_threshold": 1e6}  # (4 ads a day for 320 days: no mute)
     m = build(nx.Graph([("R", "a"), ("R", "b")]), {"R"}, over, fixed(1))
     moments = n = 0
-    for _ in range(250):
+    for _ in range(320):
         m.step()
         d = day(m)
         assert d["purchases"] == 2

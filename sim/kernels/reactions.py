@@ -51,8 +51,9 @@ def thresholds(xp: Any, *, kind: Any, mute_thr: Any, block_thr: Any, report_thr:
     """Per-tie action thresholds from the viewers' types and thresholds (F8).
 
     A tolerant person (kind 0, thresholds already raised) only mutes; a
-    muter (kind 1) mutes at the mute threshold and escalates to a block at
-    ``escalation`` times the block threshold; a blocker (kind 2) blocks at the
+    muter (kind 1) mutes at the mute threshold and, once the tie is muted,
+    escalates to a block at ``escalation`` times that mute threshold
+    (``users.escalation_factor``; F7, F8); a blocker (kind 2) blocks at the
     block threshold and never mutes. Anyone may report.
 
     Parameters
@@ -63,7 +64,7 @@ def thresholds(xp: Any, *, kind: Any, mute_thr: Any, block_thr: Any, report_thr:
     inf = xp.float32(np.inf)
     mute_at = xp.where(kind == 2, inf, mute_thr).astype(xp.float32)
     block_at = xp.where(kind == 2, block_thr,
-                        xp.where(kind == 1, block_thr * xp.float32(escalation), inf))
+                        xp.where(kind == 1, mute_thr * xp.float32(escalation), inf))
     block_at = block_at.astype(xp.float32)
     report_at = xp.asarray(report_thr, dtype=xp.float32)
     act_at = xp.minimum(xp.minimum(mute_at, block_at), report_at)
@@ -76,9 +77,11 @@ def react(xp: Any, draws: Any, *, annoyance: Any, st_flags: Any, thr: Thresholds
 
     A muter (kind 1) or a tolerant person (kind 0, thresholds already
     raised) mutes once annoyance reaches the mute threshold; a blocker
-    (kind 2) blocks or unfriends at the block threshold; a muter escalates to
-    a block at ``escalation`` times it (:func:`thresholds`). A muted tie can
-    still be blocked. Anyone over the report threshold reports with
+    (kind 2) blocks or unfriends at the block threshold. A muter blocks only
+    a tie it muted on an earlier day (an *escalation*), once annoyance,
+    still fed by groups and direct messages, reaches its escalation
+    threshold (:func:`thresholds`): a viewer with a finite mute threshold
+    blocks only muted ties. Anyone over the report threshold reports with
     probability ``p_report`` a day, once per tie. Only the ties at or over
     their least threshold are examined, and report draws are made for the
     ties over the report threshold only.
@@ -97,7 +100,8 @@ def react(xp: Any, draws: Any, *, annoyance: Any, st_flags: Any, thr: Thresholds
     a = annoyance[c]
     f = st_flags[c]
     alive = (f & REMOVED) == 0
-    block = alive & (a >= thr.block_at[c])
+    # a viewer who mutes (finite mute threshold) blocks only a tie muted before today
+    block = alive & (a >= thr.block_at[c]) & (((f & MUTED) != 0) | xp.isinf(thr.mute_at[c]))
     mute = alive & ((f & MUTED) == 0) & ~block & (a >= thr.mute_at[c])
     over = xp.flatnonzero(alive & ((f & REPORTED) == 0) & (a >= thr.report_at[c]))
     report = over[draws.random(over.shape[0]) < p_report]

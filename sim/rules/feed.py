@@ -8,7 +8,8 @@ that attention (F9), so each item is read with probability
 their Moments settings, each read with probability ``groups.p_read`` (F1);
 a muted seller still reaches the viewer by direct message or a shared group
 with probability ``groups.p_direct_reach`` per ad. The counting is
-:func:`sim.kernels.fill_feeds`.
+:func:`sim.kernels.fill_feeds`. Who opens Moments is drawn from the stream
+``open``, what is read (every channel's binomial counts) from ``read``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ PARAMS = ("groups",)
 READS = ("people: p_open, attention, ordinary_load", "seller ties: viewer, slot, flags",
          "sellers: ads_today, life_today, group_ads_today")
 WRITES = ("model.opened",)
-STREAMS = ("feed",)
+STREAMS = ("open", "read")
 
 
 def fill(model: SocialCommerceModel) -> kernels.Exposure:
@@ -33,13 +34,12 @@ def fill(model: SocialCommerceModel) -> kernels.Exposure:
     state = model.state
     pop = state.people
     xp = state.xp
-    draws = model.draws["feed"]
-    model.opened = draws.random(state.graph.n) < pop.p_open
+    model.opened = model.draws["open"].random(state.graph.n) < pop.p_open
     t = model.sellers
     gp = model.params.groups
     st = state.st
     exp = kernels.fill_feeds(
-        xp, draws, opened=model.opened, st_viewer=st.viewer, st_slot=st.slot,
+        xp, model.draws["read"], opened=model.opened, st_viewer=st.viewer, st_slot=st.slot,
         st_flags=st.flags, ads=to_device(xp, t.ads_today), life=to_device(xp, t.life_today),
         group_ads=to_device(xp, t.group_ads_today), attention=pop.attention,
         ordinary_load=pop.ordinary_load, p_read_group=gp.p_read, p_direct=gp.p_direct_reach)

@@ -27,6 +27,7 @@ import numpy as np
 
 from sim import kernels
 from sim.backend import to_device, to_host
+from sim.rules import moderation
 from sim.state.ties import REMOVED
 
 if TYPE_CHECKING:
@@ -130,6 +131,7 @@ def settle_ads(model: SocialCommerceModel, intents: dict[str, Any]) -> None:
     np.add.at(cols["units_sold"], h_slot, h_units)
     np.add.at(cols["orders"], h_slot, 1)
     cheated = o.fake > 0
+    moderation.complain(model, cand[cheated])  # cheated buyers may report the seller (F12)
     any_fake = bool(cheated.any())
     if any_fake:
         np.add.at(cols["counterfeits_sold"], h_slot, to_host(o.fake))

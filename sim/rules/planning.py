@@ -14,10 +14,16 @@ custom strategy plans, and a seller whose stock is below
 ``resellers.restock_below`` buys ``resellers.restock_amount`` upstream
 (:mod:`sim.rules.supply`). Merchants plan their pushes and follower
 inflow (:meth:`agents.merchants.Merchant.step`). Last, the platform caps
-the ads a seller may post (``platform.posting_cap``; F13).
+the ads a seller may post a day in each channel (``platform.posting_cap``;
+F13): Moments ads, and group ads too unless ``platform.cap_channels =
+"moments"``. Direct messages to people who muted a seller carry its Moments
+ads (step 2), so they are capped with them; merchants' pushes are under F2's
+limits instead (:meth:`sim.platform.ModerationPolicy.push_limit`).
 
 Each draw has the distribution it has in Mesa's ``shuffle_do("step")``; only
-the order of draws in the stream differs.
+the order of draws in the stream differs. The vectorised plans and the
+decisions to pitch are drawn from the stream ``plan``; whom a seller
+pitches, from the recruitment stream.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ if TYPE_CHECKING:
 PARAMS = ("resellers", "groups", "platform")
 READS = ("sellers: status, owns_group, level, inventory, recruits, strategy_code",)
 WRITES = ("sellers: ads_today, life_today, group_ads_today, ads_total",)
-STREAMS = ("sellers", "mesa")
+STREAMS = ("plan", "sellers", "mesa")
 
 
 def plan(model: SocialCommerceModel) -> None:
@@ -50,6 +56,8 @@ def plan(model: SocialCommerceModel) -> None:
     t = model.sellers.cols
     n = model.sellers.size
     t["ads_today"][:n] = model.policy.cap_posts(model, t["ads_today"][:n])
+    if model.policy.params.cap_channels == "all":  # one cap for every channel (F13)
+        t["group_ads_today"][:n] = model.policy.cap_posts(model, t["group_ads_today"][:n])
     t["ads_total"][:n] += t["ads_today"][:n]
     model.today["ads_posted"] = float(t["ads_today"][:n].sum())
 
@@ -59,7 +67,7 @@ def _plan_resellers(model: SocialCommerceModel) -> None:
     n = len(agents)
     t = model.sellers.cols
     p = model.params.resellers
-    rng = model.rngs["sellers"]
+    rng = model.rngs["plan"]
     strategies = model.strategy_registry
     code = t["strategy_code"][:n]
     active = t["status"][:n] == ACTIVE
@@ -95,4 +103,5 @@ def _plan_resellers(model: SocialCommerceModel) -> None:
     t["life_today"][:n] = life
     t["group_ads_today"][:n] = groups
     recruitment.pitch(model, np.concatenate([np.flatnonzero(pitch),
-                                             model.requests.take_pitches()]), rng)
+                                             model.requests.take_pitches()]),
+                      model.rngs["sellers"])

@@ -41,7 +41,8 @@ def react(model: SocialCommerceModel, exp: kernels.Exposure) -> dict[str, Any]:
     st = state.st
     seen = exp.moments + exp.group + exp.direct
     saw = xp.flatnonzero(seen != 0)  # the seller ties that carried ads today
-    state.see_ads(saw, seen[saw], decay=p.users.annoyance_decay, per_ad=p.users.annoyance_per_ad)
+    state.see_ads(saw, seen[saw], decay=p.users.annoyance_decay, per_ad=p.users.annoyance_per_ad,
+                  per_muted=p.users.annoyance_per_direct)
     life = xp.flatnonzero(exp.lifestyle != 0)
     if life.shape[0]:
         e = st.tie[life]

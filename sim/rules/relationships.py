@@ -2,14 +2,19 @@
 
 Each viewer acts on the annoyance of each seller tie by tolerance type (F8):
 a tolerant person (thresholds raised) or a muter mutes at the mute
-threshold; a blocker blocks or unfriends at the block threshold; a muter
-escalates to a block at ``users.escalation_factor`` times it. A muted tie
-can still be blocked. Anyone over the report threshold reports with
-probability ``users.p_report`` a day, once per tie (F12). The decisions are
+threshold; a blocker blocks or unfriends at the block threshold. A muted
+seller still reaches the viewer through a shared group or a direct message
+(step 2), and each such ad annoys ``users.annoyance_per_direct`` (step 3);
+a muter blocks a seller it muted on an earlier day once annoyance reaches
+``users.escalation_factor`` times its mute threshold: an *escalation*,
+counted in the day's ``escalations`` (F7, F8). Anyone over the report
+threshold reports with probability ``users.p_report`` a day, once per tie
+(F12), drawn from the stream ``report``. The decisions are
 :func:`sim.kernels.react`.
 
 Friendships also end for reasons other than ads (LIT U1): each person drops
-one random friend with probability ``users.p_background_unfriend`` a day.
+one random friend with probability ``users.p_background_unfriend`` a day
+(stream ``churn``); such an unfriending is not an escalation.
 
 A friendship ended with a reseller, by a block or in the background,
 counts once in the day's ``blocks_resellers`` and once in that seller's
@@ -27,7 +32,7 @@ import numpy as np
 from sim import kernels
 from sim.backend import to_host
 from sim.state.people import ROLE_RESELLER
-from sim.state.ties import REMOVED
+from sim.state.ties import MUTED, REMOVED
 
 if TYPE_CHECKING:
     from sim.model import SocialCommerceModel
@@ -35,8 +40,9 @@ if TYPE_CHECKING:
 PARAMS = ("users",)
 READS = ("ties: seller_annoyance, flags", "seller ties: thresholds")
 WRITES = ("state.mute", "state.report", "state.remove_ties",
-          "sellers: mutes_received, blocks_received", "model.reports_today")
-STREAMS = ("feed", "reactions")
+          "sellers: mutes_received, blocks_received", "model.reports_today",
+          "metrics: escalations")
+STREAMS = ("report", "churn")
 
 
 def relate(model: SocialCommerceModel) -> None:
@@ -47,7 +53,7 @@ def relate(model: SocialCommerceModel) -> None:
     st = state.st
     cols = model.sellers.cols
     d = model.today
-    r = kernels.react(xp, model.draws["feed"], annoyance=state.ties.seller_annoyance,
+    r = kernels.react(xp, model.draws["report"], annoyance=state.ties.seller_annoyance,
                       st_flags=st.flags, thr=st.thr, p_report=p.users.p_report)
     if r.mute.shape[0]:
         slots = st.slot[r.mute]
@@ -63,8 +69,10 @@ def relate(model: SocialCommerceModel) -> None:
     d["reports"] = float(r.report.shape[0])
     # (seller ties are sorted by tie id and react() picks alive ones; two resellers
     # blocking each other end one friendship)
-    d["blocks_resellers"] = float(_friends_lost(model, state.remove_ties(st.tie[r.block],
-                                                                         alive_sorted=True)))
+    ended = state.remove_ties(st.tie[r.block], alive_sorted=True)
+    # escalations: blocks of ties the viewer had muted (F7, F8)
+    d["escalations"] = float(xp.count_nonzero(state.ties.flags[ended] & MUTED))
+    d["blocks_resellers"] = float(_friends_lost(model, ended))
     _background_churn(model)
     d["blocks"] = d["blocks_resellers"] + d["blocks_others"]
 
@@ -79,7 +87,7 @@ def _background_churn(model: SocialCommerceModel) -> None:
     state = model.state
     xp = state.xp
     g = state.dgraph
-    draws = model.draws["reactions"]
+    draws = model.draws["churn"]
     who = xp.flatnonzero(draws.random(state.graph.n, np.float64) < p)
     deg = g.indptr[who + 1] - g.indptr[who]
     has = deg > 0

@@ -105,8 +105,8 @@ class State(PicklesBackend):
     ties : TieState
         Per-tie arrays, on ``xp``.
     escalation : float
-        ``users.escalation_factor``: a muter blocks at this multiple of the
-        block threshold (F8); read when seller ties are added.
+        ``users.escalation_factor``: a muter blocks a muted tie at this
+        multiple of its mute threshold (F7, F8); read when seller ties are added.
     report_window_days : int
         ``platform.report_window_days`` (LIT U13).
     """
@@ -248,7 +248,8 @@ class State(PicklesBackend):
         self.st.flags[pos[st[pos] == e]] |= bits
 
     # ------------------------------------------------------------ annoyance and trust
-    def see_ads(self, saw: Any, k: Any, *, decay: float, per_ad: float) -> None:
+    def see_ads(self, saw: Any, k: Any, *, decay: float, per_ad: float,
+                per_muted: float | None = None) -> None:
         """Annoyance fades on every seller tie, then rises by ads seen (seller ties ``saw``).
 
         Parameters
@@ -261,13 +262,21 @@ class State(PicklesBackend):
             ``users.annoyance_decay``: share of annoyance that fades a day.
         per_ad : float
             ``users.annoyance_per_ad``.
+        per_muted : float, optional
+            ``users.annoyance_per_direct``: annoyance per ad on a tie the viewer
+            muted (ads that still reach them by a group or a direct message);
+            ``per_ad`` when not given.
         """
         xp = self.xp
         ties = self.ties
         ties.seller_ads_seen[saw] += k.astype(xp.uint32)
         a = ties.seller_annoyance
         a *= np.float32(1 - decay)
-        a[saw] += k.astype(xp.float32) * np.float32(per_ad)
+        add = k.astype(xp.float32) * np.float32(per_ad)
+        if per_muted is not None and per_muted != per_ad:
+            muted = (self.st.flags[saw] & MUTED) != 0
+            add = xp.where(muted, k.astype(xp.float32) * np.float32(per_muted), add)
+        a[saw] += add
         ties.touch()
 
     def set_trust(self, e: Any, new: Any, old: Any | None = None) -> None:

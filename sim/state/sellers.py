@@ -28,7 +28,7 @@ _INT_COLS = ("person", "upstream", "upstream_merchant", "level", "category", "in
              "status", "ads_today", "life_today", "group_ads_today", "ads_total", "units_sold",
              "orders", "counterfeits_sold", "reports", "mutes_received", "blocks_received",
              "recruits", "days_in_loss", "joined_day", "left_day", "units_bought",
-             "units_wholesaled", "owns_group", "strategy_code")
+             "units_wholesaled", "owns_group", "strategy_code", "account_age_start")
 
 
 @dataclass
@@ -56,6 +56,15 @@ class SellerTable:
         slot = self.size
         self.size += 1
         return slot
+
+    def account_age(self, day: int) -> np.ndarray:
+        """Days since each seller's account was created, on ``day`` (int64, ``size``).
+
+        ``account_age_start`` is the account's age when the seller joined
+        (drawn for the initial resellers, 0 for recruits: F12, 养号); the age
+        grows by one a day from ``joined_day``.
+        """
+        return day - self.joined_day + self.account_age_start
 
     def __getattr__(self, name: str) -> np.ndarray:
         cols = self.__dict__.get("cols", {})
