@@ -126,6 +126,13 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
                 f"--publish needs the pre-registration committed first: "
                 f"{', '.join(str(prereg.path_of(i)) for i in dirty)} has uncommitted changes "
                 "(or is not in a git checkout); commit it, then run the experiment")
+        early = {i: n for i in ids if (n := prereg.runs_before(Path(args.data) / i,
+                                                              prereg.path_of(i)))}
+        if early:
+            raise ScenarioError(
+                "--publish: runs older than the pre-registration are in " + ", ".join(
+                    f"{Path(args.data) / i} ({n} runs)" for i, n in early.items())
+                + "; delete those folders (or pass another --data) and run again")
     out = Path(args.out) if args.out else (Path("docs/experiments") if args.publish
                                            else DEFAULT_OUT)
     index = (Path(args.index) if args.index else Path("docs/experiments.md") if args.publish

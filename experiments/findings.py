@@ -1160,6 +1160,7 @@ def run_experiment(id_: str, *, replicates: int | None = None, workers: int = 1,
                                        overrides=overrides, force=force),
         "forced": force and spec.replicates < 5,
         "prereg_commit": prereg.commit(path), "prereg_clean": prereg.is_clean(path),
+        "runs_before_prereg": prereg.runs_before(folder, path),
         "evidence": exp.get("evidence", "independent"),
         "evidence_note": exp.get("evidence_note", ""), "seeds": exp.get("seeds", ""),
     }
@@ -1183,7 +1184,11 @@ NOT_PREREGISTERED = "Not pre-registered"
 
 def _prereg_md(finding: Finding) -> str:
     s = finding.setup
-    c, clean = s.get("prereg_commit"), s.get("prereg_clean")
+    c, clean, early = s.get("prereg_commit"), s.get("prereg_clean"), s.get("runs_before_prereg")
+    if c and clean and early:
+        return (f"**{NOT_PREREGISTERED}:** {early} of the runs in the sweep folder finished "
+                f"before commit `{c}`, the last change of `{s.get('scenario', '')}`; delete "
+                "the sweep folder and run the experiment again.")
     if c and clean:
         return (f"Pre-registration: commit `{c}` (the last commit that changed "
                 f"`{s.get('scenario', '')}`, whose `[experiment]` table holds the claim, the "
@@ -1288,7 +1293,8 @@ def write_index(findings: list[Finding], path: str | Path) -> Path:
             "|---|---|---|---|---|---|"]
     for f in findings:
         c = f.setup.get("prereg_commit")
-        pre = (f"yes (`{c[:9]}`)" if c and f.setup.get("prereg_clean") else
+        pre = (f"yes (`{c[:9]}`)" if c and f.setup.get("prereg_clean")
+               and not f.setup.get("runs_before_prereg") else
                f"**{NOT_PREREGISTERED.lower()}**")
         rows.append(f"| [{f.id}](experiments/{f.id}.md) | {f.claim} | **{f.status_word()}** | "
                     f"{f.setup.get('evidence', 'independent')} | {pre} | {f.verdict} |")

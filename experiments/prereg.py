@@ -37,7 +37,7 @@ from typing import Any
 from experiments.analysis import combine, verdict
 
 __all__ = ["Part", "path_of", "load", "decision", "decide", "commit", "is_clean",
-           "EVIDENCE"]
+           "runs_before", "EVIDENCE"]
 
 EVIDENCE = ("independent", "held-out", "by construction", "partly by construction")
 
@@ -200,3 +200,24 @@ def is_clean(id_or_path: str | Path) -> bool:
     p = p.resolve()
     status = _git("status", "--porcelain", "--", p.name, cwd=p.parent)
     return status == "" and commit(p) is not None
+
+
+def runs_before(folder: str | Path, id_or_path: str | Path) -> int:
+    """How many finished runs in the sweep folder predate the pre-registration's commit.
+
+    A run's time is the modification time of its manifest record
+    (``done/R.json``); the commit's is its committer date. Runs reused from an
+    earlier sweep into the same folder could otherwise slip results produced
+    before the rule into a report that cites it. 0 when there is no commit or
+    no folder.
+    """
+    p = Path(id_or_path)
+    if not p.suffix:
+        p = path_of(str(id_or_path))
+    p = p.resolve()
+    when = _git("log", "-1", "--format=%ct", "--", p.name, cwd=p.parent)
+    done = Path(folder) / "done"
+    if not when or not done.is_dir():
+        return 0
+    t = int(when)
+    return sum(1 for f in done.glob("*.json") if f.stat().st_mtime < t)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -432,3 +433,16 @@ def test_new_scenarios_name_the_parameters_of_issue_11():
                                         "platform.account_maturity_days",
                                         "platform.report_threshold"}
     assert set(raw["S12"]["sweep"]) == {"purchase.social_proof", "trust.p_recommend"}
+
+
+def test_runs_older_than_the_preregistration_are_counted(tmp_path):
+    if prereg.commit("S9") is None:
+        pytest.skip("not a git checkout")
+    done = tmp_path / "done"
+    done.mkdir()
+    old, new = done / "a.json", done / "b.json"
+    old.write_text("{}")
+    new.write_text("{}")
+    os.utime(old, (0, 0))  # 1970: before any commit
+    assert prereg.runs_before(tmp_path, "S9") == 1
+    assert prereg.runs_before(tmp_path / "none", "S9") == 0
