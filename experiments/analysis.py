@@ -11,9 +11,19 @@
 - ``heatmap_<output>.png`` for a two-factor grid
 - ``sensitivity.png``  bars of the indices
 
-Confidence intervals are Student-t intervals of the mean over replicates
-(``mean +- t_{0.975, n-1} * sd / sqrt(n)``); replicates differ only in their
+Confidence intervals of a mean over replicates: for a quantity that cannot be
+negative (counts, GMV, shares; every value >= 0) a percentile bootstrap of the
+mean (:func:`bootstrap_ci`, 4,000 resamples, a fixed seed), which stays inside
+the range of the data and so never goes below zero; for a signed quantity
+(paired differences, correlations) the Student-t interval
+``mean +- t_{0.975, n-1} * sd / sqrt(n)``. Replicates differ only in their
 seed, and design points share replicate seeds (common random numbers).
+
+Verdicts are decided by one function, :func:`verdict`: "held" when the
+interval lies on the claimed side of the decision boundary, "did not hold"
+when it lies on the other side, "inconclusive" when it spans the boundary
+(or there is no interval); :func:`combine` joins the verdicts of a claim's
+parts.
 """
 
 from __future__ import annotations
@@ -27,22 +37,108 @@ import pandas as pd
 from experiments.design import SweepSpec, design_points, parse_spec, salib_problem
 from experiments.sweep import read_design, read_table, scenario_for
 
-__all__ = ["mean_ci", "summarize", "point_table", "timeseries_ci", "sensitivity",
+__all__ = ["mean_ci", "bootstrap_ci", "verdict", "combine", "VERDICTS", "MIN_REPLICATES",
+           "unit_of", "axis_label", "summarize", "point_table", "timeseries_ci", "sensitivity",
            "morris_indices",
            "plot_timeseries", "plot_heatmap", "plot_frontier", "plot_sensitivity",
            "plot_points", "analyze"]
 
 
-def mean_ci(x: Any, level: float = 0.95) -> tuple[float, float, float, int]:
-    """Mean and Student-t confidence interval of the finite values of ``x``.
+#: the three verdicts a claim can get
+VERDICTS = ("held", "did not hold", "inconclusive")
+
+#: fewer replicates than this are refused by ``scsim experiment`` unless forced
+MIN_REPLICATES = 5
+
+
+def verdict(estimate: float, low: float, high: float, boundary: float,
+            direction: str) -> str:
+    """The verdict on one comparison: ``held``, ``did not hold`` or ``inconclusive``.
+
+    The claim is ``estimate > boundary`` (``direction = ">"``) or
+    ``estimate < boundary`` (``"<"``), judged on the interval ``[low, high]``:
+
+    - *held*: the whole interval lies on the claimed side (``low > boundary``
+      for ``">"``, ``high < boundary`` for ``"<"``);
+    - *did not hold*: the whole interval lies on the other side
+      (``high < boundary`` for ``">"``, ``low > boundary`` for ``"<"``);
+    - *inconclusive*: the interval spans (or touches) the boundary, or is
+      undefined (NaN: fewer than two finite replicates).
+
+    Parameters
+    ----------
+    estimate : float
+        Point estimate (reported; it must lie in the interval when both are finite).
+    low, high : float
+        Interval bounds.
+    boundary : float
+        Decision boundary (from the pre-registration).
+    direction : str
+        ``">"`` or ``"<"``: the side the claim puts the quantity on.
+
+    Raises
+    ------
+    ValueError
+        For another direction, ``low > high``, or an estimate outside its interval.
+    """
+    if direction not in (">", "<"):
+        raise ValueError(f"direction = {direction!r}: use '>' or '<' (the side of the "
+                         "boundary the claim puts the quantity on)")
+    vals = [float(estimate), float(low), float(high), float(boundary)]
+    if not np.isfinite(vals[3]):
+        raise ValueError(f"boundary = {boundary!r} must be a finite number")
+    lo, hi = vals[1], vals[2]
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "inconclusive"
+    if lo > hi:
+        raise ValueError(f"interval [{lo}, {hi}] has low > high")
+    if np.isfinite(vals[0]) and not lo - 1e-9 * max(1.0, abs(lo)) <= vals[0] <= (
+            hi + 1e-9 * max(1.0, abs(hi))):
+        raise ValueError(f"estimate {vals[0]} lies outside its interval [{lo}, {hi}]")
+    b = vals[3]
+    above, below = lo > b, hi < b
+    if direction == ">":
+        return "held" if above else ("did not hold" if below else "inconclusive")
+    return "held" if below else ("did not hold" if above else "inconclusive")
+
+
+def combine(verdicts: list[str] | tuple[str, ...], how: str = "all") -> str:
+    """Join the verdicts of a claim's parts.
+
+    ``how = "all"`` (the claim is A and B): held if every part held, did not
+    hold if any part did not hold, else inconclusive. ``how = "any"`` (A or
+    B): held if some part held, did not hold if every part did not hold,
+    else inconclusive.
+    """
+    vs = list(verdicts)
+    bad = [v for v in vs if v not in VERDICTS]
+    if bad or not vs:
+        raise ValueError(f"verdicts {vs!r}: need one or more of {VERDICTS}")
+    if how == "all":
+        if all(v == "held" for v in vs):
+            return "held"
+        return "did not hold" if "did not hold" in vs else "inconclusive"
+    if how == "any":
+        if "held" in vs:
+            return "held"
+        return "did not hold" if all(v == "did not hold" for v in vs) else "inconclusive"
+    raise ValueError(f"how = {how!r}: use 'all' or 'any'")
+
+
+def bootstrap_ci(x: Any, level: float = 0.95, resamples: int = 4000,
+                 seed: int = 0) -> tuple[float, float, float, int]:
+    """Mean and percentile-bootstrap interval of the mean of the finite values of ``x``.
+
+    The interval's bounds are means of resamples of the data, so they lie
+    within ``[min(x), max(x)]``: a quantity that cannot be negative gets an
+    interval that cannot go below zero (the Student-t interval of 2-5
+    replicates of a count often does). Deterministic (fixed ``seed``).
 
     Returns
     -------
     tuple
         ``(mean, low, high, n)``; the interval is NaN when ``n < 2``.
     """
-    from scipy import stats
-
     a = np.asarray(x, dtype=float)
     a = a[np.isfinite(a)]
     n = a.size
@@ -51,8 +147,78 @@ def mean_ci(x: Any, level: float = 0.95) -> tuple[float, float, float, int]:
     m = float(a.mean())
     if n < 2:
         return m, float("nan"), float("nan"), n
+    rng = np.random.default_rng(seed)
+    means = a[rng.integers(0, n, (resamples, n))].mean(axis=1)
+    lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return m, float(min(lo, m)), float(max(hi, m)), n
+
+
+def mean_ci(x: Any, level: float = 0.95,
+            nonneg: bool = False) -> tuple[float, float, float, int]:
+    """Mean and confidence interval of the finite values of ``x``.
+
+    Parameters
+    ----------
+    x : array-like
+        One value per replicate.
+    level : float
+        Confidence level.
+    nonneg : bool
+        The quantity cannot be negative (a count, GMV, a share): use the
+        percentile bootstrap (:func:`bootstrap_ci`), whose interval stays at
+        or above zero. Otherwise (a paired difference, a correlation) the
+        Student-t interval.
+
+    Returns
+    -------
+    tuple
+        ``(mean, low, high, n)``; the interval is NaN when ``n < 2``.
+
+    Raises
+    ------
+    ValueError
+        If ``nonneg`` and a value is negative.
+    """
+    from scipy import stats
+
+    a = np.asarray(x, dtype=float)
+    a = a[np.isfinite(a)]
+    if nonneg:
+        if (a < 0).any():
+            raise ValueError(f"nonneg = True but {int((a < 0).sum())} value(s) are negative "
+                             f"(min {a.min():g}): not a non-negative quantity")
+        return bootstrap_ci(a, level)
+    n = a.size
+    if n == 0:
+        return float("nan"), float("nan"), float("nan"), 0
+    m = float(a.mean())
+    if n < 2:
+        return m, float("nan"), float("nan"), n
     h = float(stats.t.ppf(0.5 + level / 2, n - 1) * a.std(ddof=1) / np.sqrt(n))
     return m, m - h, m + h, n
+
+
+def unit_of(name: str) -> str:
+    """The declared unit of a run output, per-day metric or parameter (``""`` if none)."""
+    from sim.schema import METRICS, RUN_OUTPUTS
+
+    for schema in (RUN_OUTPUTS, METRICS):
+        if name in schema:
+            return schema[name].unit
+    if "." in name:
+        from sim.params import parameter_table
+
+        for row in parameter_table():
+            if row["key"] == name:
+                return str(row["unit"])
+    return ""
+
+
+def axis_label(name: str, unit: str | None = None) -> str:
+    """``name (unit)`` for an axis, the unit from the declarations unless given."""
+    u = unit_of(name) if unit is None else unit
+    short = name.split(".")[-1] if "." in name else name
+    return f"{short} ({u})" if u else short
 
 
 def point_table(out: str | Path) -> pd.DataFrame:
@@ -80,14 +246,17 @@ def summarize(runs: pd.DataFrame, outputs: list[str], by: list[str] | None = Non
     Returns
     -------
     pandas.DataFrame
-        Columns ``by + [output, mean, ci_low, ci_high, n]``.
+        Columns ``by + [output, mean, ci_low, ci_high, n]``. An output whose
+        every value in ``runs`` is >= 0 (a count, GMV, a share) gets the
+        bootstrap interval, which stays >= 0; others the Student-t interval.
     """
     by = by or ["point"]
     rows = []
+    nonneg = {o: bool((runs[o].dropna() >= 0).all()) for o in outputs}
     for key, g in runs.groupby(by, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         for o in outputs:
-            m, lo, hi, n = mean_ci(g[o], level)
+            m, lo, hi, n = mean_ci(g[o], level, nonneg=nonneg[o])
             rows.append(dict(zip(by, key, strict=True)) | {"output": o, "mean": m, "ci_low": lo,
                                                            "ci_high": hi, "n": n})
     return pd.DataFrame(rows)
@@ -95,7 +264,12 @@ def summarize(runs: pd.DataFrame, outputs: list[str], by: list[str] | None = Non
 
 def timeseries_ci(metrics: pd.DataFrame, column: str, by: str = "point",
                   level: float = 0.95) -> pd.DataFrame:
-    """Per-day mean and CI of ``column`` over replicates, per ``by`` group (vectorised)."""
+    """Per-day mean and CI of ``column`` over replicates, per ``by`` group (vectorised).
+
+    Student-t bands; for a column that is never negative the band's lower edge
+    is cut at 0 (these bands are drawn, never used for a verdict, and a
+    per-day bootstrap of every point would cost more than the figure is worth).
+    """
     from scipy import stats
 
     g = metrics.groupby([by, "day"])[column]
@@ -103,6 +277,8 @@ def timeseries_ci(metrics: pd.DataFrame, column: str, by: str = "point",
     t = stats.t.ppf(0.5 + level / 2, np.maximum(df["count"] - 1, 1))
     h = t * df["std"].fillna(0) / np.sqrt(df["count"])
     df["ci_low"], df["ci_high"] = df["mean"] - h, df["mean"] + h
+    if (metrics[column].dropna() >= 0).all():
+        df["ci_low"] = df["ci_low"].clip(lower=0.0)
     return df
 
 
@@ -217,6 +393,14 @@ def sensitivity(out: str | Path, outputs: list[str]) -> pd.DataFrame:
     means = runs.groupby("point")[outputs].mean().reindex(range(n_points))
     seed = int(design["scenario"]["run"]["seed"] % 2**32)
     skipped: dict[str, str] = {}
+    warnings: list[str] = []
+    if sample == "sobol":
+        from experiments.design import sobol_size_problem
+
+        problem_text = sobol_size_problem(spec.n, len(spec.sweep))
+        if problem_text:
+            warnings.append(f"{problem_text}; the indices below are not reliable (an index "
+                            "above 1 or below 0 is a symptom)")
     rows = []
     points = design_points(spec) if sample == "morris" else []
     for o in outputs:
@@ -243,6 +427,7 @@ def sensitivity(out: str | Path, outputs: list[str]) -> pd.DataFrame:
             rows += [{"output": o} | r for r in idx.to_dict("records")]
     df = pd.DataFrame(rows)
     df.attrs["skipped"] = skipped
+    df.attrs["warnings"] = warnings
     return df
 
 
@@ -285,10 +470,10 @@ def plot_timeseries(metrics: pd.DataFrame, columns: list[str], path: str | Path,
                             label=(labels or {}).get(key, f"{by} {key}"))
             ax.fill_between(g["day"], g["ci_low"], g["ci_high"], alpha=0.2,
                             color=line.get_color(), lw=0)
-        ax.set_ylabel(col)
+        ax.set_ylabel(axis_label(col), fontsize=8)
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=7, ncol=2)
-    axes[-1, 0].set_xlabel("day")
+    axes[-1, 0].set_xlabel("day of the run (days); band: 95% CI over replicates")
     if title:
         fig.suptitle(title, fontsize=10)
     return _save(fig, path)
@@ -296,22 +481,32 @@ def plot_timeseries(metrics: pd.DataFrame, columns: list[str], path: str | Path,
 
 def plot_heatmap(summary: pd.DataFrame, x: str, y: str, output: str, path: str | Path,
                  title: str = "") -> Path:
-    """Heat map of an output's mean over a two-factor grid (cells annotated)."""
+    """Heat map of an output's mean over a two-factor grid.
+
+    Each cell is annotated with the mean and, when ``summary`` has them, its
+    95% CI (``ci_low``, ``ci_high``) underneath.
+    """
     plt = _pyplot()
 
     s = summary[summary["output"] == output]
     grid = s.pivot_table(index=y, columns=x, values="mean")
+    has_ci = {"ci_low", "ci_high"} <= set(s.columns)
+    if has_ci:
+        low = s.pivot_table(index=y, columns=x, values="ci_low").reindex_like(grid)
+        high = s.pivot_table(index=y, columns=x, values="ci_high").reindex_like(grid)
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     im = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
     ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
     ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    ax.set_xlabel(axis_label(x))
+    ax.set_ylabel(axis_label(y))
     for i in range(grid.shape[0]):
         for j in range(grid.shape[1]):
-            ax.text(j, i, f"{grid.iat[i, j]:.3g}", ha="center", va="center", color="w",
-                    fontsize=7)
-    fig.colorbar(im, ax=ax, label=output)
+            text = f"{grid.iat[i, j]:.3g}"
+            if has_ci and np.isfinite(low.iat[i, j]):
+                text += f"\n[{low.iat[i, j]:.3g}, {high.iat[i, j]:.3g}]"
+            ax.text(j, i, text, ha="center", va="center", color="w", fontsize=6)
+    fig.colorbar(im, ax=ax, label=f"{axis_label(output)}, mean over replicates")
     ax.set_title(title or output, fontsize=10)
     return _save(fig, path)
 
@@ -364,7 +559,8 @@ def plot_points(summary: pd.DataFrame, x: str, outputs: list[str], path: str | P
             if not numeric:
                 ax.set_xticks(xs, [str(v) for v in g[x]])
         ax.set_title(o, fontsize=9)
-        ax.set_xlabel(x.split(".")[-1])
+        ax.set_xlabel(axis_label(x))
+        ax.set_ylabel(f"{axis_label(o)}, mean, 95% CI", fontsize=8)
         ax.grid(alpha=0.3)
         if hue:
             ax.legend(fontsize=7)
@@ -390,6 +586,9 @@ def plot_sensitivity(indices: pd.DataFrame, path: str | Path) -> Path:
         ax.set_xticks(x + w * (len(cols) - 1) / 2, [f.split(".")[-1] for f in s["factor"]],
                       rotation=30, ha="right", fontsize=7)
         ax.set_title(o, fontsize=9)
+        ax.set_ylabel("Sobol index (share of variance)" if "S1" in indices
+                      else "Morris mu* (output units per factor range)", fontsize=8)
+        ax.set_xlabel("factor")
         ax.legend(fontsize=7)
     return _save(fig, path)
 
@@ -448,6 +647,8 @@ def analyze(out: str | Path, outputs: list[str] | None = None,
     if design["sample"] in ("sobol", "morris"):
         idx = sensitivity(out, outputs)
         skipped.update(idx.attrs.get("skipped", {}))
+        for i, w in enumerate(idx.attrs.get("warnings", [])):
+            skipped[f"warning {i}"] = f"WARNING: {w}"
         if len(idx):
             written["sensitivity"] = ana / "sensitivity.csv"
             idx.to_csv(written["sensitivity"], index=False)

@@ -12,11 +12,11 @@ from sim.scenario import ScenarioError, load_scenario, with_overrides
 
 __all__ = ["register", "resolve_scenario", "EXPERIMENTS"]
 
-EXPERIMENTS = tuple(f"S{i}" for i in range(1, 10))
+EXPERIMENTS = tuple(f"S{i}" for i in range(1, 13))
 
 
 def resolve_scenario(name: str) -> Path:
-    """A scenario file path: an existing path, or an experiment id ``S1``..``S9``.
+    """A scenario file path: an existing path, or an experiment id ``S1``..``S12``.
 
     Raises
     ------
@@ -43,6 +43,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.set:
         scenario = with_overrides(scenario, parse_set(args.set))
     spec = parse_spec(scenario, replicates=args.replicates, sample=args.sample, n=args.n)
+    if spec.sample == "sobol":
+        from experiments.design import sobol_size_problem
+
+        problem = sobol_size_problem(spec.n, len(spec.sweep))
+        if problem and not args.force:
+            raise ScenarioError(problem + " (or pass --force)")
+    if spec.replicates < 5:
+        print(f"scsim: note: replicates = {spec.replicates}; intervals from fewer than 5 "
+              "replicates are not fit to decide anything (scsim experiment refuses them)",
+              flush=True)
     out = Path(args.out) if args.out else default_out(scenario.name)
     n_runs = len({r.run_id for r in expand(spec)})
     where = (f"Dask ({args.dask})" if args.dask else
@@ -90,20 +100,44 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         print(idx.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if "skipped" in written:
         for line in Path(written["skipped"]).read_text(encoding="utf-8").splitlines():
-            print(f"sensitivity: skipped {line}")
+            print(f"sensitivity: {line}" if line.startswith("WARNING")
+                  else f"sensitivity: skipped {line}")
     for name, path in written.items():
         print(f"{name}: {path}")
     return 0
 
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
-    from experiments.findings import run_experiment, write_index
+    from experiments import prereg
+    from experiments.findings import DEFAULT_OUT, run_experiment, write_index
+    from sim.cli import parse_set
 
     ids = list(EXPERIMENTS) if args.id.lower() == "all" else [args.id.upper()]
     for i in ids:
         if i not in EXPERIMENTS:
-            raise ScenarioError(f"experiment {args.id!r} is unknown; use S1..S9 or all")
-    out = Path(args.out)
+            raise ScenarioError(f"experiment {args.id!r} is unknown; use S1..S12 or all")
+    if args.publish:
+        if args.force:
+            raise ScenarioError("--publish with --force: a forced run (fewer than 5 "
+                                "replicates) is a smoke test and is never published")
+        dirty = [i for i in ids if not prereg.is_clean(prereg.path_of(i))]
+        if dirty:
+            raise ScenarioError(
+                f"--publish needs the pre-registration committed first: "
+                f"{', '.join(str(prereg.path_of(i)) for i in dirty)} has uncommitted changes "
+                "(or is not in a git checkout); commit it, then run the experiment")
+        early = {i: n for i in ids if (n := prereg.runs_before(Path(args.data) / i,
+                                                              prereg.path_of(i)))}
+        if early:
+            raise ScenarioError(
+                "--publish: runs older than the pre-registration are in " + ", ".join(
+                    f"{Path(args.data) / i} ({n} runs)" for i, n in early.items())
+                + "; delete those folders (or pass another --data) and run again")
+    out = Path(args.out) if args.out else (Path("docs/experiments") if args.publish
+                                           else DEFAULT_OUT)
+    index = (Path(args.index) if args.index else Path("docs/experiments.md") if args.publish
+             else out / "index.md")
+    overrides = parse_set(args.set) if args.set else None
     findings = []
     from experiments.sweep import SweepInterrupted, SweepTerminated
 
@@ -111,16 +145,17 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
         try:
             f = run_experiment(i, replicates=args.replicates, workers=args.workers,
                                data=Path(args.data), out=out, dask=args.dask,
-                               people=args.people, progress=not args.quiet)
+                               people=args.people, progress=not args.quiet,
+                               overrides=overrides, force=args.force)
         except SweepInterrupted as exc:
             print(f"scsim: experiment {i} stopped: {exc}", flush=True)
             return 128 + exc.signum if isinstance(exc, SweepTerminated) else 1
         findings.append(f)
         print(f"{i}: {f.status_word()} - {f.verdict}")
         print(f"   report: {out / (i + '.md')}")
-    if args.id.lower() == "all" and args.index:
-        write_index(findings, Path(args.index))
-        print(f"index: {args.index}")
+    if args.id.lower() == "all":
+        write_index(findings, index)
+        print(f"index: {index}")
     return 0
 
 
@@ -132,7 +167,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "Rerunning the same command resumes: finished runs whose files match the "
                     "manifest are skipped, damaged ones redone. One sweep at a time writes "
                     "into a folder (DIR/sweep.lock names it).")
-    sw.add_argument("scenario", help="scenario TOML with an [experiment] table, or S1..S9")
+    sw.add_argument("scenario", help="scenario TOML with an [experiment] table, or S1..S12")
     sw.add_argument("--replicates", type=int, help="replicates per design point")
     sw.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                     help="worker processes (default: all cores)")
@@ -150,6 +185,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sw.add_argument("--set", action="append", metavar="KEY=VALUE",
                     help="override a base parameter, e.g. --set graph.n_people=2000")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    sw.add_argument("--force", action="store_true",
+                    help="accept a Sobol sample smaller than max(64, 2 (k + 2))")
     sw.set_defaults(func=_cmd_sweep)
 
     an = subparsers.add_parser("analyze", help="means with 95%% CIs, sensitivity, figures",
@@ -162,17 +199,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     an.add_argument("--no-figures", action="store_true", help="tables only")
     an.set_defaults(func=_cmd_analyze)
 
-    ex = subparsers.add_parser("experiment", help="run experiment S1..S9 (or all) and report",
-                               description="Run a shipped experiment at a size that fits this "
-                                           "machine and write its markdown report.")
-    ex.add_argument("id", help="S1..S9 or all")
-    ex.add_argument("--replicates", type=int, default=20, help="replicates (default 20)")
+    ex = subparsers.add_parser(
+        "experiment", help="run experiment S1..S12 (or all): sweep, pre-registered verdict, "
+                           "report",
+        description="Run a shipped experiment and write its markdown report and figures under "
+                    "runs/experiments/reports (the repository is not touched); --publish "
+                    "writes docs/experiments/ and docs/experiments.md instead, and needs the "
+                    "experiment's pre-registration (its scenario file) committed first.")
+    ex.add_argument("id", help="S1..S12 or all")
+    ex.add_argument("--replicates", type=int,
+                    help="replicates per design point (default: the pre-registered number; "
+                         "fewer than 5 refused unless --force)")
     ex.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1)
     ex.add_argument("--people", type=int, help="override graph.n_people")
+    ex.add_argument("--set", action="append", metavar="KEY=VALUE",
+                    help="override a base parameter (goes on the report's Reproduce line), "
+                         "e.g. --set graph.generator=watts_strogatz")
+    ex.add_argument("--force", action="store_true",
+                    help="accept fewer than 5 replicates or a small Sobol sample (smoke tests)")
+    ex.add_argument("--publish", action="store_true",
+                    help="write the reports into docs/experiments/ and, with 'all', the table "
+                         "of docs/experiments.md")
     ex.add_argument("--dask", metavar="ADDRESS", help="run on Dask ('local' or an address)")
     ex.add_argument("--data", default="runs/experiments", help="where the sweep folders go")
-    ex.add_argument("--out", default="docs/experiments", help="where reports and figures go")
-    ex.add_argument("--index", default="docs/experiments.md",
-                    help="with 'all': the collected findings page")
+    ex.add_argument("--out", help="where reports and figures go (default "
+                                  "runs/experiments/reports; docs/experiments with --publish)")
+    ex.add_argument("--index",
+                    help="with 'all': the collected findings page (default OUT/index.md; "
+                         "docs/experiments.md with --publish)")
     ex.add_argument("--quiet", action="store_true", help="no progress bar")
     ex.set_defaults(func=_cmd_experiment)

@@ -52,6 +52,10 @@ __all__ = [
     "run_id",
     "salib_problem",
     "scenario_digest",
+    "MIN_SOBOL_N",
+    "sobol_min_n",
+    "sobol_size_problem",
+    "check_sizes",
 ]
 
 SAMPLES = ("grid", "lhs", "sobol", "morris")
@@ -239,6 +243,64 @@ def parse_spec(scenario: Scenario, *, replicates: int | None = None, sample: str
         except ScenarioError as exc:
             raise ScenarioError(f"design point {values}: {exc}") from None
     return spec
+
+
+#: the smallest Saltelli base sample a Sobol analysis accepts (with few factors)
+MIN_SOBOL_N = 64
+
+
+def sobol_min_n(k: int) -> int:
+    """The smallest acceptable Sobol base sample for ``k`` factors.
+
+    ``max(64, 2 (k + 2))`` rounded up to a power of two: below 64 the
+    bootstrap intervals of Saltelli/Jansen estimators are wider than the
+    indices themselves (an N = 8 analysis gave a first-order index of 1.28),
+    and a design of ``N (k + 2)`` runs should have at least twice as many
+    base rows as columns of its radial blocks.
+    """
+    need = max(MIN_SOBOL_N, 2 * (k + 2))
+    return 1 << (need - 1).bit_length()
+
+
+def sobol_size_problem(n: int, k: int) -> str | None:
+    """Why a Sobol base sample ``n`` for ``k`` factors is not acceptable, or None."""
+    if n < 1 or n & (n - 1):
+        lo = 1 << max(n.bit_length() - 1, 0)
+        return (f"Sobol sample size n = {n} is not a power of two (Saltelli's scheme needs "
+                f"one); use n = {max(lo, 1)} or n = {2 * max(lo, 1)}")
+    need = sobol_min_n(k)
+    if n < need:
+        return (f"Sobol sample size n = {n} is too small for {k} factor(s): use n >= {need} "
+                f"(a power of two, at least max(64, 2 (k + 2)); the design then has "
+                f"{need * (k + 2)} points)")
+    return None
+
+
+def check_sizes(spec: SweepSpec, *, force: bool = False) -> None:
+    """Refuse a design too small to support a finding, unless ``force``.
+
+    Raises
+    ------
+    ScenarioError
+        When ``spec.replicates`` is below
+        :data:`experiments.analysis.MIN_REPLICATES` (5), naming the value; or
+        for a ``sobol`` sample whose ``n`` is not a power of two or below
+        :func:`sobol_min_n` (also with ``force``: a Sobol design that is not a
+        power of two is never valid; a small one is allowed when forced).
+    """
+    from experiments.analysis import MIN_REPLICATES
+
+    if spec.sample == "sobol":
+        problem = sobol_size_problem(spec.n, len(spec.sweep))
+        if problem and (not force or spec.n & (spec.n - 1)):
+            raise ScenarioError(problem + ("" if spec.n & (spec.n - 1) else
+                                           " (or pass --force / force=True)"))
+    if spec.replicates < MIN_REPLICATES and not force:
+        raise ScenarioError(
+            f"replicates = {spec.replicates}: fewer than {MIN_REPLICATES} replicates give "
+            "intervals too wide and too unstable to decide a claim; use --replicates "
+            f"{MIN_REPLICATES} or more, or pass --force (force=True) for a smoke test whose "
+            "verdicts mean nothing")
 
 
 def integer_levels(spec: SweepSpec, key: str) -> int | None:
