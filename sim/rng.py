@@ -17,6 +17,9 @@ __all__ = ["stream", "STREAMS"]
 #: The streams the model uses, by the process that draws from them.
 STREAMS = ("graph", "population", "sellers", "feed", "reactions", "purchases", "recruit",
            "merchants", "groups", "platform", "mesa")
+#: one stream per decision of steps 3 and 5 (issue 11: common random numbers)
+STREAMS += ("buy", "obligation", "channel", "pay", "ration", "units", "genuine", "warn",
+            "recommend")
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

@@ -1,0 +1,142 @@
+"""Steps 3 and 5 kernels: trust as evidence, ad and lifestyle evidence, social proof.
+
+Pure array functions; see :mod:`sim.kernels.feed` for the conventions. Trust
+toward a reseller is the expectation of a Beta reputation (A. Jøsang and
+R. Ismail 2002, LIT U16) with a prior of weight ``w`` at the tie's starting
+trust ``t0``: ``trust = (w t0 + good) / (w + good + bad)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.kernels.arrays import ragged_positions
+from sim.kernels.flags import BOUGHT, REMOVED
+
+__all__ = ["beta_trust", "ad_evidence", "lifestyle_evidence", "mutual_buyers"]
+
+
+def beta_trust(xp: Any, prior: Any, good: Any, bad: Any, weight: float) -> Any:
+    """Trust from evidence: ``(w t0 + good) / (w + good + bad)``, float32 (LIT U16).
+
+    Parameters
+    ----------
+    prior : float32 array (m,)
+        Starting trust ``t0`` in [0, 1].
+    good, bad : float32 arrays (m,)
+        Evidence for and against (pseudo-observations, >= 0).
+    weight : float
+        ``trust.prior_weight``, ``w > 0``.
+
+    Returns
+    -------
+    float32 array (m,)
+        Trust in [0, 1]; ``t0`` when there is no evidence.
+
+    Examples
+    --------
+    >>> f = np.float32
+    >>> float(beta_trust(np, np.array([f(0.5)]), np.array([f(0)]), np.array([f(10)]), 10.0)[0])
+    0.25
+    """
+    w = np.float32(weight)
+    t = (w * prior + good) / (w + good + bad)
+    return xp.minimum(xp.maximum(t, np.float32(0)), np.float32(1)).astype(xp.float32)
+
+
+def ad_evidence(xp: Any, k: Any, need: Any, *, per_ad: float, off_need: float,
+                repetition: float) -> Any:
+    """Step 3: bad evidence (before negativity) from ``k`` ads of one seller read today.
+
+    ``per_ad x k x (1 + off_need x (1 - need)) x (1 + repetition x (k - 1))``:
+    each ad read is weak bad evidence (persuasion knowledge, LIT U18),
+    stronger off the reader's need and when the seller repeats itself the
+    same day (LIT U7).
+
+    Parameters
+    ----------
+    k : int array (m,)
+        Ads of the seller read today, all channels (>= 1).
+    need : float array (m,)
+        The reader's need for the seller's category, in [0, 1].
+    per_ad, off_need, repetition : float
+        ``trust.bad_per_ad``, ``trust.off_need_weight``, ``trust.repetition_weight``.
+
+    Returns
+    -------
+    float32 array (m,)
+
+    Examples
+    --------
+    >>> float(ad_evidence(np, np.array([2]), np.array([0.5]), per_ad=0.1, off_need=1.0,
+    ...                   repetition=0.5)[0])
+    0.45
+    """
+    k = k.astype(xp.float32)
+    out = (np.float32(per_ad) * k * (1 + np.float32(off_need) * (1 - need.astype(xp.float32)))
+           * (1 + np.float32(repetition) * (k - 1)))
+    return out.astype(xp.float32)
+
+
+def lifestyle_evidence(xp: Any, k: Any, *, per_post: float, cap: float) -> Any:
+    """Step 3: good evidence from ``k`` lifestyle posts read today, saturating at ``cap``.
+
+    ``cap x (1 - exp(-k x per_post / cap))``: about ``per_post`` a post for
+    the first few, never more than ``cap`` a day (F10; an assumption).
+
+    Examples
+    --------
+    >>> round(float(lifestyle_evidence(np, np.array([1000]), per_post=0.02, cap=0.05)[0]), 6)
+    0.05
+    """
+    c = np.float32(cap)
+    return (c * (1 - xp.exp(-k.astype(xp.float32) * np.float32(per_post) / c))).astype(
+        xp.float32)
+
+
+def mutual_buyers(xp: Any, indptr: Any, indices: Any, flags: Any, trust: Any, viewer: Any,
+                  seller: Any, seller_ties_of: Any, st_tie: Any, st_prior: Any,
+                  cap: int) -> Any:
+    """Step 3: for each (viewer, seller), the viewer's friends who bought and were satisfied.
+
+    A friend ``f`` counts when the tie ``viewer -> f`` is alive and ``f``'s
+    tie to the seller is alive, marked BOUGHT, and holds trust at least its
+    starting trust (a satisfied buyer likes the seller's posts; a cheated one
+    does not). ``f`` is then a friend of both, and ``f``'s like under the
+    seller's post is one the viewer sees (WeChat shows likes and comments to
+    mutual friends only; F5).
+
+    Parameters
+    ----------
+    indptr, indices, flags, trust : arrays
+        The friend graph's CSR, the tie flags and the tie trust.
+    viewer, seller : int arrays (m,)
+        Pairs (person ids).
+    seller_ties_of : callable
+        ``seller_ties_of(f, s)``: tie ids ``f -> s`` (-1 if none), as
+        :meth:`sim.state.State.seller_ties_of`.
+    st_tie, st_prior : arrays (k,)
+        The seller ties (sorted tie ids) and their starting trust.
+    cap : int
+        At most this many count (``purchase.social_proof_cap``).
+
+    Returns
+    -------
+    int64 array (m,)
+    """
+    m = viewer.shape[0]
+    if m == 0 or cap <= 0:
+        return xp.zeros(m, xp.int64)
+    pos, owner = ragged_positions(indptr, viewer, xp)
+    alive = (flags[pos] & REMOVED) == 0
+    pos, owner = pos[alive], owner[alive]
+    e = seller_ties_of(indices[pos], seller[owner])
+    ok = e >= 0
+    owner, e = owner[ok], e[ok]
+    bought = (flags[e] & (BOUGHT | REMOVED)) == BOUGHT
+    owner, e = owner[bought], e[bought]
+    liked = trust[e] >= st_prior[xp.searchsorted(st_tie, e)]
+    n = xp.bincount(owner[liked], minlength=m)
+    return xp.minimum(n, cap).astype(xp.int64)
