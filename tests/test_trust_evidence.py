@@ -23,7 +23,7 @@ from agents.strategies import Plan, Strategy
 from sim import kernels
 from sim.backend import to_host
 from sim.model import SocialCommerceModel
-from sim.state import BOUGHT, StateError
+from sim.state import StateError
 from sim.state.ties import REMOVED
 
 #: everyone opens Moments and reads everything; no decay, churn, reports, groups,
