@@ -11,7 +11,6 @@ MODEL.md steps 2-7 by arithmetic.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Callable
 from typing import Any
 

@@ -51,7 +51,8 @@ def test_run_outputs_are_declared_and_flows_agree(result):
                           "blocks_resellers", "blocks_others", "reports", "bans", "purchases",
                           "units_sold", "payment_failures", "gmv", "gmv_moments", "gmv_groups",
                           "gmv_push", "gmv_resellers", "counterfeits_delivered",
-                          "word_of_mouth_warnings", "recruits", "quits", "wholesale_units",
+                          "word_of_mouth_warnings", "recommendations", "obligation_intents",
+                          "recruits", "quits", "wholesale_units",
                           "pushes_sent", "push_opens", "unfollows"}
 
 
