@@ -165,6 +165,14 @@ class StateMachine(RuleBasedStateMachine):
         self.state.forget(factor)
 
     @precondition(lambda self: self.state.st.size > 0)
+    @rule(data=st.data(), factor=st.floats(0, 1), amount=st.floats(0, 5, width=32))
+    def learn_day(self, data: st.DataObject, factor: float, amount: float) -> None:
+        bad = self._st_positions(data, alive=False)
+        good = self._st_positions(data, alive=False)
+        self.state.learn_day(factor, bad, np.full(bad.shape[0], amount, np.float32), good,
+                             np.full(good.shape[0], amount / 2, np.float32))
+
+    @precondition(lambda self: self.state.st.size > 0)
     @rule(data=st.data(), k=st.integers(0, 5))
     def see_ads(self, data: st.DataObject, k: int) -> None:
         pos = self._st_positions(data)

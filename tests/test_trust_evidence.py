@@ -248,10 +248,11 @@ def test_social_proof_counts_mutual_friends_who_bought_and_liked() -> None:
 
     def count(viewer: str, cap: int = 5) -> int:
         v = np.array([m.graph.index_of(viewer)])
-        r = np.array([m.graph.index_of("R")])
-        return int(kernels.mutual_buyers(np, s.dgraph.indptr, s.dgraph.indices, m.ties.flags,
-                                         m.ties.trust, v, r, s.seller_ties_of, s.st.tie,
-                                         m.ties.seller_prior, cap)[0])
+        return int(kernels.mutual_buyers(
+            np, s.dgraph.indptr, s.dgraph.indices, m.ties.flags, m.ties.trust,
+            st_tie=s.st.tie, st_viewer=s.st.viewer, st_slot=s.st.slot, st_flags=s.st.flags,
+            st_prior=m.ties.seller_prior, viewer=v, slot=np.array([0]), n_slots=1,
+            cap=cap)[0])
 
     assert count("v") == 1
     assert count("v", cap=0) == 0
@@ -276,7 +277,6 @@ def test_social_proof_raises_the_purchase_probability() -> None:
     for proof in (0.0, 1.0):
         m = build(g, {"R"}, over | {"purchase.social_proof": proof}, fixed(1))
         m.state.mark_bought(np.array([st_pos(m, "b", "R")]))
-        m.sellers.cols["orders"][0] = 1  # R has sold (to b)
         m.run(150)
         p = 0.1 * np.mean([need(m, v) for v in vs]) * (1 + proof)
         n = 20 * 150

@@ -96,47 +96,56 @@ def lifestyle_evidence(xp: Any, k: Any, *, per_post: float, cap: float) -> Any:
         xp.float32)
 
 
-def mutual_buyers(xp: Any, indptr: Any, indices: Any, flags: Any, trust: Any, viewer: Any,
-                  seller: Any, seller_ties_of: Any, st_tie: Any, st_prior: Any,
-                  cap: int) -> Any:
-    """Step 3: for each (viewer, seller), the viewer's friends who bought and were satisfied.
+def mutual_buyers(xp: Any, indptr: Any, indices: Any, flags: Any, trust: Any, *,
+                  st_tie: Any, st_viewer: Any, st_slot: Any, st_flags: Any, st_prior: Any,
+                  viewer: Any, slot: Any, n_slots: int, cap: int) -> Any:
+    """Step 3: for each (viewer, seller slot), the viewer's friends who bought and liked it.
 
-    A friend ``f`` counts when the tie ``viewer -> f`` is alive and ``f``'s
-    tie to the seller is alive, marked BOUGHT, and holds trust at least its
-    starting trust (a satisfied buyer likes the seller's posts; a cheated one
-    does not). ``f`` is then a friend of both, and ``f``'s like under the
-    seller's post is one the viewer sees (WeChat shows likes and comments to
-    mutual friends only; F5).
+    A friend ``f`` counts when ``f``'s tie to the seller is alive, marked
+    BOUGHT, and holds trust at least its starting trust (a satisfied buyer
+    likes the seller's posts; a cheated one does not), and the friendship
+    ``f - viewer`` is alive. ``f`` is then a friend of both, and ``f``'s like
+    under the seller's post is one the viewer sees (WeChat shows likes and
+    comments to mutual friends only; F5). Computed from the buyers' side: the
+    satisfied buyers' alive friends give keys ``(friend, slot)``, and each
+    pair looks its key up (work: the buyers' degrees, not the viewers').
 
     Parameters
     ----------
     indptr, indices, flags, trust : arrays
         The friend graph's CSR, the tie flags and the tie trust.
-    viewer, seller : int arrays (m,)
-        Pairs (person ids).
-    seller_ties_of : callable
-        ``seller_ties_of(f, s)``: tie ids ``f -> s`` (-1 if none), as
-        :meth:`sim.state.State.seller_ties_of`.
-    st_tie, st_prior : arrays (k,)
-        The seller ties (sorted tie ids) and their starting trust.
+    st_tie, st_viewer, st_slot, st_flags, st_prior : arrays (m,)
+        The seller ties: tie id, viewer, seller slot, flags and starting trust.
+    viewer, slot : int arrays (k,)
+        The pairs asked about (person id, seller slot).
+    n_slots : int
+        Number of seller slots (above every slot).
     cap : int
         At most this many count (``purchase.social_proof_cap``).
 
     Returns
     -------
-    int64 array (m,)
+    int64 array (k,)
     """
-    m = viewer.shape[0]
-    if m == 0 or cap <= 0:
-        return xp.zeros(m, xp.int64)
-    pos, owner = ragged_positions(indptr, viewer, xp)
-    alive = (flags[pos] & REMOVED) == 0
-    pos, owner = pos[alive], owner[alive]
-    e = seller_ties_of(indices[pos], seller[owner])
-    ok = e >= 0
-    owner, e = owner[ok], e[ok]
-    bought = (flags[e] & (BOUGHT | REMOVED)) == BOUGHT
-    owner, e = owner[bought], e[bought]
-    liked = trust[e] >= st_prior[xp.searchsorted(st_tie, e)]
-    n = xp.bincount(owner[liked], minlength=m)
-    return xp.minimum(n, cap).astype(xp.int64)
+    k = viewer.shape[0]
+    liked = xp.flatnonzero((st_flags & (BOUGHT | REMOVED)) == BOUGHT)
+    liked = liked[trust[st_tie[liked]] >= st_prior[liked]]
+    if k == 0 or cap <= 0 or liked.shape[0] == 0:
+        return xp.zeros(k, xp.int64)
+    pos, owner = ragged_positions(indptr, st_viewer[liked], xp)  # ties buyer -> friend
+    alive = (flags[pos] & REMOVED) == 0  # (REMOVED is set on both sides of a friendship)
+    n = np.int64(n_slots)
+    keys = xp.sort(indices[pos[alive]].astype(xp.int64) * n
+                   + st_slot[liked][owner[alive]].astype(xp.int64))
+    if keys.shape[0] == 0:
+        return xp.zeros(k, xp.int64)
+    # distinct keys and how many times each occurs (keys are sorted)
+    first = xp.ones(keys.shape[0], dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    starts = xp.flatnonzero(first)
+    distinct = keys[starts]
+    times = xp.diff(xp.concatenate([starts, xp.asarray([keys.shape[0]], dtype=starts.dtype)]))
+    q = viewer.astype(xp.int64) * n + slot.astype(xp.int64)
+    at = xp.minimum(xp.searchsorted(distinct, q), distinct.shape[0] - 1)
+    count = xp.where(distinct[at] == q, times[at], 0)
+    return xp.minimum(count, cap).astype(xp.int64)

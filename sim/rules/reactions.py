@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 
 PARAMS = ("users", "trust", "purchase")
 READS = ("ties: trust, strong, flags, seller_annoyance", "people: need",
-         "sellers: status, inventory, category, appeal, price, orders")
-WRITES = ("state.see_ads (annoyance, ads seen)", "state.forget, state.add_evidence (ads, "
+         "sellers: status, inventory, category, appeal, price")
+WRITES = ("state.see_ads (annoyance, ads seen)", "state.learn_day (forgetting, ads, "
           "lifestyle posts)")
 STREAMS = ("buy", "obligation", "channel")
 
@@ -66,14 +66,13 @@ def react(model: SocialCommerceModel, exp: kernels.Exposure) -> dict[str, Any]:
     pp = p.purchase
     appeal, price = (to_device(xp, c) for c in (t.appeal, t.price))
     appeal = appeal[sl]
-    sold = to_device(xp, t.cols["orders"] > 0)[sl]  # social proof: only sellers who sold
-    if pp.social_proof > 0 and bool(sold.any()):
-        w = xp.flatnonzero(sold)
+    if pp.social_proof > 0 and cand.shape[0]:  # likes of mutual friends who bought (F5)
         likes = kernels.mutual_buyers(
-            xp, state.dgraph.indptr, state.dgraph.indices, ties.flags, ties.trust, viewer[w],
-            state.seller_person[sl[w]], state.seller_ties_of, st.tie, ties.seller_prior,
-            pp.social_proof_cap)
-        appeal = _boost(xp, appeal, w, likes, pp.social_proof)
+            xp, state.dgraph.indptr, state.dgraph.indices, ties.flags, ties.trust,
+            st_tie=st.tie, st_viewer=st.viewer, st_slot=st.slot, st_flags=st.flags,
+            st_prior=ties.seller_prior, viewer=viewer, slot=sl, n_slots=t.size,
+            cap=pp.social_proof_cap)
+        appeal = appeal * (1 + pp.social_proof * likes.astype(xp.float64))
     k = seen[cand]
     prob = kernels.purchase_probability(
         xp, trust=ties.trust[st.tie[cand]], need=need_saw[ok], appeal=appeal, price=price[sl],
@@ -91,25 +90,15 @@ def react(model: SocialCommerceModel, exp: kernels.Exposure) -> dict[str, Any]:
     return {"st": cand[intent], "moments": moments[intent]}
 
 
-def _boost(xp: Any, appeal: Any, w: Any, likes: Any, weight: float) -> Any:
-    """``appeal`` with candidates ``w`` raised by social proof ``1 + weight x likes``."""
-    factor = xp.ones(appeal.shape[0], xp.float64)
-    factor[w] = 1 + weight * likes.astype(xp.float64)
-    return appeal * factor
-
-
 def _evidence(model: SocialCommerceModel, exp: kernels.Exposure, saw: Any, k: Any,
               need: Any) -> None:
     """Forgetting, then today's bad evidence from ads and good evidence from lifestyle posts."""
     tp = model.params.trust
     state = model.state
     xp = state.xp
-    state.forget(tp.forgetting)
     life = xp.flatnonzero(exp.lifestyle != 0)
     bad = kernels.ad_evidence(xp, k, need, per_ad=tp.bad_per_ad, off_need=tp.off_need_weight,
                               repetition=tp.repetition_weight) * np.float32(tp.negativity)
     good = kernels.lifestyle_evidence(xp, exp.lifestyle[life], per_post=tp.gain_lifestyle,
                                       cap=tp.lifestyle_cap)
-    state.add_evidence(xp.concatenate([saw, life]),
-                       xp.concatenate([xp.zeros(saw.shape[0], xp.float32), good]),
-                       xp.concatenate([bad, xp.zeros(life.shape[0], xp.float32)]))
+    state.learn_day(tp.forgetting, saw, bad, life, good)

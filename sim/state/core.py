@@ -317,6 +317,33 @@ class State(PicklesBackend):
         ties.seller_bad[pos] *= f
         self._derive_trust(pos)
 
+    def learn_day(self, factor: float, bad_pos: Any, bad: Any, good_pos: Any,
+                  good: Any) -> None:
+        """A day's step 3 on every seller tie: forget, then add the day's evidence.
+
+        All evidence is multiplied by ``factor`` (``trust.forgetting``), then
+        ``bad`` is added at seller-tie positions ``bad_pos`` and ``good`` at
+        ``good_pos`` (each unique), and trust is derived on every seller tie
+        in one pass over contiguous arrays (the same result as :meth:`forget`
+        then :meth:`add_evidence`).
+        """
+        xp = self.xp
+        ties = self.ties
+        m = ties.seller_good.shape[0]
+        if m == 0:
+            return
+        if factor != 1.0:
+            f = np.float32(factor)
+            ties.seller_good *= f
+            ties.seller_bad *= f
+        ties.seller_bad[bad_pos] += bad.astype(xp.float32)
+        ties.seller_good[good_pos] += good.astype(xp.float32)
+        new = beta_trust(xp, ties.seller_prior, ties.seller_good, ties.seller_bad,
+                         self.prior_weight)
+        ties.trust[self.st.tie] = new
+        alive = (self.st.flags & REMOVED) == 0
+        self.st_trust = float(new[alive].sum(dtype=np.float64))
+
     def set_prior_weight(self, weight: float) -> None:
         """Change ``trust.prior_weight`` and recompute trust on every seller tie."""
         self.prior_weight = float(weight)
