@@ -392,3 +392,16 @@ def test_trust_toward_flooders_falls_in_the_default_town() -> None:
         m.run()
         diffs.append(_flooder_trust(m) - start)
     assert _ci95(diffs)[1] < 0, diffs
+
+
+def test_a_new_prior_weight_mid_run_rederives_trust() -> None:
+    # bad evidence 1 at t0 0.4: w = 10 gives 4 / 11; set_params(w = 30) gives 12 / 31
+    over = {"trust.bad_per_ad": 0.5, "trust.off_need_weight": 0.0,
+            "trust.repetition_weight": 0.0}
+    m = build(star(), {"R"}, over, fixed(2))
+    m.step()
+    assert m.user("a").trust["R"] == pytest.approx(4 / 11, rel=1e-5)
+    m.set_params({"trust.prior_weight": 30.0})
+    assert m.user("a").trust["R"] == pytest.approx(12 / 31, rel=1e-5)
+    assert m.state.mean_trust_resellers() == pytest.approx(12 / 31, rel=1e-5)
+    m.state.check()

@@ -70,8 +70,8 @@ def ad_evidence(xp: Any, k: Any, need: Any, *, per_ad: float, off_need: float,
 
     Examples
     --------
-    >>> float(ad_evidence(np, np.array([2]), np.array([0.5]), per_ad=0.1, off_need=1.0,
-    ...                   repetition=0.5)[0])
+    >>> round(float(ad_evidence(np, np.array([2]), np.array([0.5]), per_ad=0.1, off_need=1.0,
+    ...                         repetition=0.5)[0]), 6)
     0.45
     """
     k = k.astype(xp.float32)
