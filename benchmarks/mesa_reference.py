@@ -6,10 +6,13 @@ merchants are agents too. The rules are those of :mod:`sim.model` (MODEL.md
 steps 1-8): sellers plan by strategy (Poisson ads and lifestyle posts, group
 ads), restock and pitch; each person reads their feed (friends' ordinary
 posts compete with ads for attention, F9), reacts to the ads seen (annoyance,
-lifestyle trust, purchase intents), mutes, blocks and reports by tolerance
+trust evidence, purchase intents), mutes, blocks and reports by tolerance
 type (F8; a muter escalates a mute to a block), unfriends at the background
 rate, and pays for orders (payment failure F17, stock and budget,
-counterfeits, complaints and word of mouth F16, F12);
+counterfeits, complaints F12, warnings and recommendations F16); trust toward
+sellers is evidence learned and forgotten (LIT U16-U18), likes of mutual
+friends who bought raise the purchase probability and strong ties buy to
+support a friend (LIT U19);
 merchants push to followers (folding F2, unfollows); the platform bans over
 the report threshold, lower for young accounts (F12); money settles, recruits
 join (buying at least their level's minimum order, LIT M6), loss-makers quit
@@ -121,6 +124,10 @@ class Person(mesa.Agent):
         self.friends: set[Person] = set()
         self.friend_list: list[Person] = []  # at the start, for churn and pitches
         self.trust: dict[Person, float] = {}
+        # toward friends who sell: [starting trust, good evidence, bad evidence] (LIT U16)
+        self.evidence: dict[Person, list[float]] = {}
+        self.strong: set[Person] = set()  # friends on strong ties (F5)
+        self.bought: set[Person] = set()  # sellers this person has bought from
         self.annoyance: dict[Person, float] = {}
         self.sellers: set[Person] = set()  # friends who are resellers
         self.muted: set[Person] = set()
@@ -129,6 +136,35 @@ class Person(mesa.Agent):
         self.reseller: RefReseller | None = None
         self.ordinary_load = 0.0
         self.purchases = 0
+
+    # -- trust as evidence (LIT U16, U17) -------------------------------------------
+    def learn(self, s: Person, good: float = 0.0, bad: float = 0.0) -> None:
+        """Add evidence about seller ``s``; trust is ``(w t0 + good) / (w + good + bad)``."""
+        ev = self.evidence.setdefault(s, [self.trust[s], 0.0, 0.0])
+        ev[1] += good
+        ev[2] += bad
+        w = self.model.p.trust.prior_weight
+        self.trust[s] = (w * ev[0] + ev[1]) / (w + ev[1] + ev[2])
+
+    def forget(self) -> None:
+        """A day's forgetting: all evidence is multiplied by ``trust.forgetting``."""
+        lam = self.model.p.trust.forgetting
+        for s, ev in self.evidence.items():
+            ev[1] *= lam
+            ev[2] *= lam
+            self.learn(s)
+
+    def tell(self, s: Person, p_tell: float, good: float = 0.0, bad: float = 0.0) -> None:
+        """Tell each common friend about seller ``s``, weighted by their trust in me."""
+        rnd = self.random
+        for f in sorted(self.friends, key=_uid):
+            if f is not s and s in f.friends and rnd.random() < p_tell:
+                f.learn(s, good * f.trust[self], bad * f.trust[self])
+
+    def likes_seen(self, s: Person) -> int:
+        """My friends who are friends of ``s``, bought from ``s`` and were satisfied."""
+        return sum(1 for f in self.friends
+                   if s in f.friends and s in f.bought and f.trust[s] >= f.evidence[s][0])
 
     # -- the day -----------------------------------------------------------------
     def feed_load(self) -> float:
@@ -163,6 +199,7 @@ class Person(mesa.Agent):
         # react to each seller's posts
         u, pp, tp = p.users, p.purchase, p.trust
         intents = []
+        self.forget()
         for s, r, a, li in shown:
             k_m = _binomial(rnd, a, share)
             k_l = _binomial(rnd, li, share)
@@ -177,14 +214,20 @@ class Person(mesa.Agent):
             ann = self.annoyance.get(s, 0.0) * (1 - u.annoyance_decay) + seen * per_ad
             self.annoyance[s] = ann
             d["ads_seen"] += seen
-            if k_l:
-                self.trust[s] = 1 - (1 - self.trust[s]) * (1 - tp.gain_lifestyle) ** k_l
+            need = self.need[r.category]
+            if seen or k_l:
+                self.learn(s, good=tp.lifestyle_cap * (1 - math.exp(
+                    -k_l * tp.gain_lifestyle / tp.lifestyle_cap)),
+                    bad=tp.negativity * tp.bad_per_ad * seen * (1 + tp.off_need_weight
+                        * (1 - need)) * (1 + tp.repetition_weight * (seen - 1)) if seen else 0.0)
             if seen and r.status == ACTIVE and r.inventory > 0:
-                q = (pp.p_buy_base * self.trust[s] * self.need[r.category] * r.strategy.appeal
+                proof = 1 + pp.social_proof * min(self.likes_seen(s), pp.social_proof_cap)
+                q = (pp.p_buy_base * self.trust[s] * need * r.strategy.appeal
                      * (pp.reference_price / r.price) ** pp.price_elasticity
-                     * math.exp(-pp.fatigue * ann))
+                     * math.exp(-pp.fatigue * ann) * proof)
                 q = min(max(q, 0.0), 1.0)
-                if rnd.random() < 1 - (1 - q) ** seen:
+                owe = s in self.strong and rnd.random() < 1 - (1 - pp.p_obligation) ** seen
+                if rnd.random() < 1 - (1 - q) ** seen or owe:  # owe: support a friend (U19)
                     intents.append((s, r))
         # relationships: by tolerance type (F8); a muter blocks a seller it muted on an
         # earlier day at escalation_factor x its mute threshold (an escalation)
@@ -225,20 +268,20 @@ class Person(mesa.Agent):
             value = units * r.price
             self.budget -= value
             self.purchases += 1
+            self.bought.add(s)
             r.sell(units, value)
             genuine = _binomial(rnd, units, r.quality)
             d["purchases"] += 1
             d["gmv"] += value
-            if genuine < units:
-                if rnd.random() < u.p_report_counterfeit:  # a complaint (F12)
+            if genuine < units:  # a counterfeit, a complaint (F12), a warning to common friends (F16)
+                if rnd.random() < u.p_report_counterfeit:
                     r.complaints_today += 1
                     d["reports"] += 1
-                self.trust[s] = trust * (1 - tp.loss_counterfeit)
-                for f in sorted(self.friends, key=_uid):  # word of mouth (F16)
-                    if f is not s and rnd.random() < tp.p_word_of_mouth and s in f.friends:
-                        f.trust[s] *= 1 - tp.loss_word_of_mouth
-            else:
-                self.trust[s] = trust + tp.gain_genuine * (1 - trust)
+                self.learn(s, bad=tp.negativity * tp.bad_counterfeit)
+                self.tell(s, tp.p_word_of_mouth, bad=tp.negativity * tp.loss_word_of_mouth)
+            else:  # genuine, and a recommendation (F15, LIT SF9)
+                self.learn(s, good=tp.good_genuine)
+                self.tell(s, tp.p_recommend, good=tp.good_recommend)
 
     def accrue(self) -> None:
         """A day's budget, up to the saving cap."""
@@ -464,9 +507,11 @@ class ReferenceModel(mesa.Model):
         for a in people:
             for b in a.friend_list:
                 if b.unique_id > a.unique_id:
-                    t = tp.trust_strong if rnd.random() < params.graph.strong_tie_share \
-                        else tp.trust_weak
-                    a.trust[b] = b.trust[a] = t
+                    strong = rnd.random() < params.graph.strong_tie_share
+                    a.trust[b] = b.trust[a] = tp.trust_strong if strong else tp.trust_weak
+                    if strong:
+                        a.strong.add(b)
+                        b.strong.add(a)
         for a in people:
             a.ordinary_load = sum(f.ordinary_rate for f in a.friends)
         mp, rp = params.merchants, params.resellers

@@ -596,20 +596,16 @@ def check_s5(data: Path, figs: Path) -> Finding:
     discussion = (
         "Trust is the mean over alive ties toward resellers; conversion is orders per ad "
         "seen (all channels); month 1 = days 0-29, month 3 = the last 30 days. A counterfeit "
-        "cuts the buyer's trust by `trust.loss_counterfeit` and the buyer warns common "
-        "friends (word of mouth, F16), so trust can fall only as fast as counterfeits are "
-        "delivered; with a few orders per thousand ads seen, few ties ever carry a purchase. "
-        "Meanwhile two forces raise trust and conversion over the months in every town: "
-        "lifestyle posts add trust (`trust.gain_lifestyle`), and the annoyed friends mute or "
-        "block the heaviest posters, so the ads still seen come from sellers whose audience "
-        "tolerates them. Counterfeits slow the rise of trust rather than reverse it, and "
-        "conversion responds even less (see the paired rows): at the calibrated purchase "
-        "rate few ties ever carry a purchase, so few friends learn that a seller cheats, and "
-        "conversion is driven mostly by need and fatigue. An absolute decay over months "
-        "would need a higher purchase rate or a stronger counterfeit penalty "
-        "(`purchase.p_buy_base`, "
-        "`trust.loss_counterfeit`, `trust.p_word_of_mouth`), or weaker trust gains from "
-        "lifestyle posts. No default was changed for this report.")
+        "is strong bad evidence against the seller for the buyer (`trust.bad_counterfeit`, "
+        "weighed by `trust.negativity`) and the buyer warns common friends (word of mouth, "
+        "F16), so trust falls as fast as counterfeits are delivered and warnings spread; ads "
+        "read are weak bad evidence and lifestyle posts weak good evidence, all of it "
+        "forgotten at `trust.forgetting` a day (docs/ODD.md 7.3, 7.5). Meanwhile the annoyed "
+        "friends mute or block the heaviest posters, so the ads still seen come from sellers "
+        "whose audience tolerates them, which raises conversion per ad seen over the months "
+        "in every town; where that shift is held fixed (no flooders, no quits), conversion "
+        "falls from month 1 to month 3 when every seller cheats "
+        "(tests/test_trust_evidence.py). No default was changed for this report.")
     return _finish(data, "S5", "Counterfeit sellers, trust and conversion", stats, verdict,
                    rows, [fig], discussion)
 

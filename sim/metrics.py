@@ -51,6 +51,8 @@ METRICS: dict[str, str] = {
     "mean_trust_merchants": "mean follower trust in merchants",
     "counterfeits_delivered": "counterfeit items delivered",
     "word_of_mouth_warnings": "friends warned by cheated buyers (F16)",
+    "recommendations": "friends told about a seller by satisfied buyers (LIT SF9)",
+    "obligation_intents": "purchase intents to support a friend on a strong tie (LIT U19)",
     "resellers_active": "resellers active",
     "resellers_quit": "resellers who quit",
     "resellers_banned": "resellers banned",

@@ -182,6 +182,9 @@ class SocialCommerceModel(mesa.Model):
                       for name in ("feed", "purchases", "reactions", "merchants")}
         self.draws.update({name: Draws(xp, self.rngs[name])
                            for name in ("open", "read", "report", "churn", "complain")})
+        self.draws.update({name: Draws(xp, self.rngs[name]) for name in (
+            "buy", "obligation", "channel", "pay", "ration", "units", "genuine", "warn",
+            "recommend")})
         self.day = 0
         self.today: dict[str, float] = new_day()
         self.interventions = sorted(interventions, key=lambda iv: iv.day)
@@ -201,7 +204,8 @@ class SocialCommerceModel(mesa.Model):
         people = Population.create(graph.n, params.users, graph.indptr, graph.indices,
                                    self.rngs["population"], xp)
         self.state = State(xp, graph, people, ties, escalation=params.users.escalation_factor,
-                           report_window_days=params.platform.report_window_days)
+                           report_window_days=params.platform.report_window_days,
+                           prior_weight=params.trust.prior_weight)
         self.policy = policy or make_policy(params.platform)
 
         # sellers
@@ -416,6 +420,8 @@ class SocialCommerceModel(mesa.Model):
                     s.lifestyle_per_day = fresh.lifestyle_per_day
         if new.users.escalation_factor != old.users.escalation_factor:
             self.state.set_escalation(new.users.escalation_factor)
+        if new.trust.prior_weight != old.trust.prior_weight:
+            self.state.set_prior_weight(new.trust.prior_weight)
         if new.platform != old.platform:
             self.policy.params = new.platform
         return new

@@ -230,16 +230,64 @@ class TrustParams(_Section):
                                 ge=0, le=1)
     trust_weak: float = param(0.4, "trust", "F5", "initial trust, weak tie", ge=0, le=1)
     gain_genuine: float = param(0.1, "share of gap", "F15",
-                                "trust gain toward 1 after a genuine item", ge=0, le=1)
+                                "merchant follower's trust gain toward 1 after a genuine item",
+                                ge=0, le=1)
     loss_counterfeit: float = param(0.5, "share", "F16",
-                                    "share of trust lost after a counterfeit", ge=0, le=1)
-    gain_lifestyle: float = param(0.01, "share of gap", "F10",
-                                  "trust gain toward 1 per lifestyle post seen", ge=0, le=1)
+                                    "share of a merchant follower's trust lost after a "
+                                    "counterfeit", ge=0, le=1)
+    gain_lifestyle: float = param(
+        0.02, "evidence/post", "assumption (F10)",
+        "good evidence of one lifestyle post read, toward a reseller (saturates at "
+        "lifestyle_cap a day)", ge=0, le=10, uncertain=(0.0, 0.1))
     p_word_of_mouth: float = param(0.3, "probability", "F16",
                                    "chance a cheated buyer warns each common friend",
                                    ge=0, le=1)
-    loss_word_of_mouth: float = param(0.2, "share", "F16",
-                                      "share of trust lost by a warned friend", ge=0, le=1)
+    loss_word_of_mouth: float = param(
+        1.25, "evidence/warning", "F16 (a warning from a fully trusted buyer takes a fifth)",
+        "bad evidence of a warning about a reseller, times the friend's trust in the buyer "
+        "(before negativity)", ge=0, le=100, uncertain=(0.3, 3.0))
+    # trust toward resellers as evidence learned and forgotten (docs/ODD.md, steps 3 and 5)
+    prior_weight: float = param(
+        10.0, "pseudo-observations", "assumption (LIT U16: Beta reputation)",
+        "weight of the starting trust: trust = (w t0 + good) / (w + good + bad)",
+        gt=0, le=1000, uncertain=(3.0, 30.0))
+    forgetting: float = param(
+        0.98, "factor/day", "assumption (LIT U16: forgetting factor)",
+        "evidence for and against a reseller is multiplied by this once a day",
+        ge=0, le=1, uncertain=(0.9, 0.999))
+    negativity: float = param(
+        2.0, "multiplier", "assumption (LIT U17: asymmetry of trust)",
+        "bad evidence counts this many times its amount", ge=1, le=20, uncertain=(1.0, 5.0))
+    bad_per_ad: float = param(
+        0.01, "evidence/ad", "assumption (LIT U18: persuasion knowledge)",
+        "bad evidence from one ad read, on need", ge=0, le=10, uncertain=(0.0, 0.05))
+    off_need_weight: float = param(
+        1.0, "multiplier", "assumption (LIT U18)",
+        "an ad read adds (1 + this x (1 - need)) times bad_per_ad", ge=0, le=100,
+        uncertain=(0.0, 3.0))
+    repetition_weight: float = param(
+        0.1, "multiplier/ad", "assumption (LIT U7, U18)",
+        "k ads of one seller read the same day each count (1 + this x (k - 1)) times",
+        ge=0, le=10, uncertain=(0.0, 0.5))
+    lifestyle_cap: float = param(
+        0.05, "evidence/day", "assumption (F10)",
+        "a day's lifestyle evidence is cap (1 - exp(-k gain_lifestyle / cap))", gt=0, le=100,
+        uncertain=(0.01, 0.2))
+    good_genuine: float = param(
+        1.0, "evidence/order", "F15 (about a tenth of the gap to 1 at the start)",
+        "good evidence of an all-genuine order", ge=0, le=100, uncertain=(0.3, 3.0))
+    bad_counterfeit: float = param(
+        5.0, "evidence/order", "F16 (halves the starting trust)",
+        "bad evidence of an order with a counterfeit (before negativity)", ge=0, le=100,
+        uncertain=(1.0, 10.0))
+    p_recommend: float = param(
+        0.1, "probability", "assumption (LIT SF9: friends' recommendations)",
+        "chance a satisfied buyer recommends the seller to each common friend",
+        ge=0, le=1, uncertain=(0.0, 0.3))
+    good_recommend: float = param(
+        0.5, "evidence/recommendation", "assumption (LIT SF9)",
+        "good evidence of a recommendation, times the friend's trust in the buyer",
+        ge=0, le=100, uncertain=(0.1, 2.0))
 
 
 class PurchaseParams(_Section):
@@ -263,6 +311,16 @@ class PurchaseParams(_Section):
         1.0, "items", "F15",
         "an order is for 1 + Poisson(slope * trust^2) items: mean order size rises with trust",
         ge=0, le=10)
+    social_proof: float = param(
+        0.2, "share/buyer", "assumption (F5: Moments shows likes to mutual friends only)",
+        "purchase probability x (1 + this x min(mutual friends who bought, cap))", ge=0, le=10,
+        uncertain=(0.0, 0.5))
+    social_proof_cap: int = param(
+        5, "buyers", "assumption", "most mutual friends' purchases that count", ge=0, le=1000)
+    p_obligation: float = param(
+        0.001, "probability/ad", "assumption (LIT U19: 作为朋友应该支持)",
+        "chance an ad read on a strong tie leads to an order to support the friend, whatever "
+        "the need", ge=0, le=1, uncertain=(0.0, 0.005))
 
 
 class StrategyParams(_Section):

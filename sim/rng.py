@@ -22,6 +22,9 @@ STREAMS = ("graph", "population", "sellers", "feed", "reactions", "purchases", "
 STREAMS += ("open", "read", "report", "churn", "plan", "complain", "accounts")
 #: reseller economics: each reseller's patience before quitting
 STREAMS += ("patience",)
+#: one stream per decision of steps 3 and 5 (issue 11: common random numbers)
+STREAMS += ("buy", "obligation", "channel", "pay", "ration", "units", "genuine", "warn",
+            "recommend")
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

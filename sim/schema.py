@@ -360,6 +360,8 @@ _METRIC_TYPES: dict[str, tuple[str, str, bool]] = {
     "mean_trust_merchants": ("float64", "trust (0-1)", False),
     "counterfeits_delivered": ("int64", "items", True),
     "word_of_mouth_warnings": ("int64", "people warned", True),
+    "recommendations": ("int64", "people told", True),
+    "obligation_intents": ("int64", "intents", True),
     "resellers_active": ("int64", "resellers", False),
     "resellers_quit": ("int64", "resellers", False),
     "resellers_banned": ("int64", "resellers", False),

@@ -160,11 +160,12 @@ def test_starter_stock_changed_mid_run_reaches_later_recruits_only() -> None:
 
 
 def test_a_parameter_changed_mid_run_is_honoured() -> None:
-    """A larger lifestyle gain from day 3 on lifts trust toward resellers from day 3 on."""
+    """A larger lifestyle gain (and cap) from day 3 on lifts trust toward resellers from day 3."""
     over = {**SMALL, "run.days": 8, "resellers.share_flooder": 0.0,
             "resellers.share_mixer": 1.0, "resellers.share_curated": 0.0}
     a = SocialCommerceModel(seed=5, overrides=over,
-                            interventions=[ChangeParams(3, {"trust.gain_lifestyle": 0.3})])
+                            interventions=[ChangeParams(3, {"trust.gain_lifestyle": 0.3,
+                                                             "trust.lifestyle_cap": 5.0})])
     b = SocialCommerceModel(seed=5, overrides=over)
     ta = a.run().metrics()["mean_trust_resellers"]
     tb = b.run().metrics()["mean_trust_resellers"]

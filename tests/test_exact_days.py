@@ -10,6 +10,7 @@ MODEL.md steps 2-7 by arithmetic.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -50,6 +51,10 @@ EXACT: dict[str, Any] = {
     "resellers.min_order_level1": 0,  # no minimum order (tests/test_economics.py)
     "resellers.patience_spread": 0.0,  # everyone waits quit_after_loss_days
     "trust.gain_lifestyle": 0.0,
+    # trust toward resellers as evidence (issue 11): every source of evidence off
+    "trust.bad_per_ad": 0.0, "trust.forgetting": 1.0, "trust.good_genuine": 0.0,
+    "trust.bad_counterfeit": 0.0, "trust.loss_word_of_mouth": 0.0, "trust.p_recommend": 0.0,
+    "trust.negativity": 1.0, "purchase.social_proof": 0.0, "purchase.p_obligation": 0.0,
 }
 
 MUTERS = {"users.share_tolerant": 0.0, "users.share_muter": 1.0, "users.share_blocker": 0.0}
@@ -144,12 +149,17 @@ def test_annoyance_decays_geometrically() -> None:
     assert expected == pytest.approx(5.8125)
 
 
+#: a day's good evidence from two lifestyle posts: cap (1 - exp(-2 x 0.1 / cap)), cap 0.5
+LIFE_DAY = 0.5 * (1 - math.exp(-2 * 0.1 / 0.5))
+LIFE = {"trust.gain_lifestyle": 0.1, "trust.lifestyle_cap": 0.5}
+
+
 def test_lifestyle_posts_build_trust_without_annoyance() -> None:
-    m = model_with_sellers_at(star(), {"R"}, MUTERS | {"trust.gain_lifestyle": 0.1},
-                              fixed(0, 2))
+    m = model_with_sellers_at(star(), {"R"}, MUTERS | LIFE, fixed(0, 2))
     for day in range(1, 4):
         m.step()
-        want = 1 - (1 - 0.4) * 0.9 ** (2 * day)  # trust_weak 0.4, two posts a day
+        # trust_weak 0.4, w = 10: (10 x 0.4 + good) / (10 + good), nothing forgotten
+        want = (4 + day * LIFE_DAY) / (10 + day * LIFE_DAY)
         for leaf in LEAVES:
             assert m.user(leaf).trust["R"] == pytest.approx(want, rel=1e-5)
             assert m.user(leaf).annoyance == {}
@@ -157,13 +167,13 @@ def test_lifestyle_posts_build_trust_without_annoyance() -> None:
 
 
 def test_mean_trust_friends_follows_trust_without_removals() -> None:
-    m = model_with_sellers_at(star(), {"R"}, MUTERS | {"trust.gain_lifestyle": 0.1,
-                                                       "run.lcc_every_days": 1},
+    m = model_with_sellers_at(star(), {"R"}, MUTERS | LIFE | {"run.lcc_every_days": 1},
                               fixed(0, 2))
     m.run(3)
     df = m.metrics()
     for day in range(3):
-        t = 1 - 0.6 * 0.9 ** (2 * (day + 1))  # four ties toward R; six others stay 0.4
+        good = (day + 1) * LIFE_DAY  # four ties toward R; six others stay 0.4
+        t = (4 + good) / (10 + good)
         assert df["mean_trust_friends"].iloc[day] == pytest.approx((6 * 0.4 + 4 * t) / 10,
                                                                    rel=1e-5)
         assert df["mean_trust_resellers"].iloc[day] == pytest.approx(t, rel=1e-5)
@@ -306,8 +316,8 @@ def test_counterfeit_sale_cuts_trust_and_word_of_mouth_spreads() -> None:
     g.add_edge("c", "b")  # b is warned twice
     over = MUTERS | SURE_SALE | {
         "resellers.counterfeit_share": 1.0, "resellers.quality_counterfeit": 0.0,
-        "trust.loss_counterfeit": 0.5, "trust.p_word_of_mouth": 1.0,
-        "trust.loss_word_of_mouth": 0.2}
+        "trust.bad_counterfeit": 10.0, "trust.p_word_of_mouth": 1.0,
+        "trust.loss_word_of_mouth": 2.5}
     m = model_with_sellers_at(g, {"R"}, over, fixed(3), check=_rich)
     before = {leaf: m.user(leaf) for leaf in LEAVES}
     m.step()
@@ -325,15 +335,16 @@ def test_counterfeit_sale_cuts_trust_and_word_of_mouth_spreads() -> None:
         b = before[leaf]  # pays 100, then a day's budget accrues up to the cap
         assert view.budget == pytest.approx(min(b.budget - 100 + b.budget_rate, b.budget_cap))
     trust = {leaf: m.user(leaf).trust["R"] for leaf in LEAVES}
-    # own counterfeit halves trust; each warning takes 20% more
+    # trust 1, w = 10: own counterfeit (bad 10) halves trust, 10 / 20; each warning adds
+    # bad evidence 2.5 x the friend's trust in the buyer (1)
     assert trust["d"] == pytest.approx(0.5)
-    assert trust["a"] == pytest.approx(0.5 * 0.8)
-    assert trust["c"] == pytest.approx(0.5 * 0.8)
-    assert trust["b"] == pytest.approx(0.5 * 0.8 * 0.8)  # warned by a and by c
+    assert trust["a"] == pytest.approx(10 / 22.5)
+    assert trust["c"] == pytest.approx(10 / 22.5)
+    assert trust["b"] == pytest.approx(10 / 25)  # warned by a and by c
 
 
 def test_genuine_sale_raises_trust() -> None:
-    over = MUTERS | SURE_SALE | {"trust.gain_genuine": 0.25}
+    over = MUTERS | SURE_SALE | {"trust.good_genuine": 1.0}
     m = model_with_sellers_at(star(), {"R"}, over, fixed(1), check=_rich)
     m.step()
     assert m.metrics().iloc[0]["purchases"] == 4

@@ -59,6 +59,10 @@ EXACT: dict[str, Any] = {
     "resellers.quality_genuine": 1.0,
     "resellers.starter_stock": 100_000,
     "trust.gain_lifestyle": 0.0,
+    # trust toward resellers as evidence (issue 11): every source of evidence off
+    "trust.bad_per_ad": 0.0, "trust.forgetting": 1.0, "trust.good_genuine": 0.0,
+    "trust.bad_counterfeit": 0.0, "trust.loss_word_of_mouth": 0.0, "trust.p_recommend": 0.0,
+    "trust.negativity": 1.0, "purchase.social_proof": 0.0, "purchase.p_obligation": 0.0,
     "purchase.fatigue": 0.0,
     "purchase.p_payment_fail": 0.0,
     "purchase.trust_value_slope": 0.0,
@@ -119,22 +123,22 @@ def merchant_of(m: SocialCommerceModel) -> Any:
     return merchant
 
 
-# ---------------------------------------------------------------- a. trust.gain_genuine
+# ---------------------------------------------------------------- a. trust.good_genuine
 def test_genuine_sale_moves_buyer_trust_toward_one() -> None:
-    """A genuine item moves the buyer's trust in the reseller by ``gain_genuine`` of the gap."""
-    g = 0.25
+    """A genuine item is good evidence ``good_genuine``: trust (w t0 + good) / (w + good)."""
+    g = 2.0
     m = clique_with_one_seller(11, SURE_SALE | {"trust.trust_weak": 0.4,
-                                                "trust.gain_genuine": g}, fixed(1))
+                                                "trust.good_genuine": g,
+                                                "trust.gain_genuine": 0.9}, fixed(1))
     r = seller_of(m)
-    trust = 0.4
     for day in range(3):
         m.step()
-        trust = trust + g * (1 - trust)  # 0.55, 0.6625, 0.746875
+        trust = (10 * 0.4 + g * (day + 1)) / (10 + g * (day + 1))  # 0.5, 0.571, 0.625
         d = m.metrics().iloc[day]
         assert d["purchases"] == 10 and d["counterfeits_delivered"] == 0
         for b in buyers(m):
             assert m.user(b).trust[r.label] == pytest.approx(trust, rel=1e-6)
-    assert trust == pytest.approx(0.746875)
+    assert trust == pytest.approx(0.625)
 
 
 def test_genuine_push_sale_moves_follower_trust_toward_one() -> None:
@@ -318,16 +322,17 @@ def test_recruit_inherits_upstream_base_quality(counterfeit: float, base: float)
 
 # ---------------------------------------------------------------- g. gain_lifestyle
 def test_lifestyle_posts_use_their_own_gain() -> None:
-    """Each lifestyle post seen moves trust by ``trust.gain_lifestyle`` of the gap, not by
-    ``gain_genuine`` (set to a different value here) or anything else."""
-    gl, gg = 0.05, 0.3
-    m = clique_with_one_seller(6, {"trust.gain_lifestyle": gl, "trust.gain_genuine": gg,
-                                   "trust.trust_weak": 0.4, "purchase.p_buy_base": 0.0},
-                               fixed(0, 2))
+    """Each lifestyle post seen is good evidence ``trust.gain_lifestyle`` (saturating at
+    ``trust.lifestyle_cap`` a day), not ``good_genuine`` (set to a different value here)."""
+    gl, cap = 0.05, 0.2
+    m = clique_with_one_seller(6, {"trust.gain_lifestyle": gl, "trust.lifestyle_cap": cap,
+                                   "trust.good_genuine": 3.0, "trust.trust_weak": 0.4,
+                                   "purchase.p_buy_base": 0.0}, fixed(0, 2))
     r = seller_of(m)
+    per_day = cap * (1 - np.exp(-2 * gl / cap))  # two posts a day
     for day in range(1, 4):
         m.step()
-        want = 1 - (1 - 0.4) * (1 - gl) ** (2 * day)  # two posts a day
+        want = (10 * 0.4 + day * per_day) / (10 + day * per_day)
         for b in buyers(m):
             assert m.user(b).trust[r.label] == pytest.approx(want, rel=1e-5)
     assert m.metrics()["purchases"].sum() == 0

@@ -21,7 +21,6 @@ function directly only where the day's schedule cannot reach a case.
 from __future__ import annotations
 
 import types
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +33,6 @@ from sim.backend import Draws
 from sim.model import SocialCommerceModel
 from sim.platform import ModerationPolicy
 from sim.rules import moderation, pushes, recruitment, supply
-from sim.rules.reactions import lifestyle_keep
 from sim.state import BOUGHT
 
 #: everyone opens Moments and reads every item; thresholds without spread; no decay,
@@ -74,6 +72,10 @@ EXACT: dict[str, Any] = {
     "resellers.patience_spread": 0.0,  # everyone waits quit_after_loss_days
     "trust.gain_lifestyle": 0.0,
     "trust.gain_genuine": 0.0,
+    # trust toward resellers as evidence (issue 11): every source of evidence off
+    "trust.bad_per_ad": 0.0, "trust.forgetting": 1.0, "trust.good_genuine": 0.0,
+    "trust.bad_counterfeit": 0.0, "trust.loss_word_of_mouth": 0.0, "trust.p_recommend": 0.0,
+    "trust.negativity": 1.0, "purchase.social_proof": 0.0, "purchase.p_obligation": 0.0,
 }
 
 #: every ad seen converts: p = 1 x trust x need x (1000 / 10) >= 1 for trust and need
@@ -673,42 +675,13 @@ def test_intents_are_attributed_to_moments_or_groups_by_ads_seen() -> None:
     assert abs(moments - n / 4) <= four_sd(n, 0.25)
 
 
-def test_lifestyle_keep_table() -> None:
-    # (1 - gain) ** k from a table per (backend, gain); a namespace of a new name makes
-    # the table here rather than read it from the cache (a forked process inherits it)
-    xp = types.SimpleNamespace(__name__=f"numpy-{uuid.uuid4().hex}", asarray=np.asarray)
-    k = np.array([0, 1, 2, 70, 200])
-    got = lifestyle_keep(xp, 0.0625, k)
-    np.testing.assert_allclose(got, (1 - 0.0625) ** k.astype(np.float64), rtol=1e-6)
-    assert got.dtype == np.float32
-    # the table holds max(64, 2 k + 1) entries: 401 here; a count of 401 needs more
-    got = lifestyle_keep(xp, 0.0625, np.array([401, 3]))
-    np.testing.assert_allclose(got, [(1 - 0.0625) ** 401, (1 - 0.0625) ** 3], rtol=1e-5)
-    got = lifestyle_keep(xp, 0.0625, np.array([1000, 63]))
-    np.testing.assert_allclose(got, [(1 - 0.0625) ** 1000, (1 - 0.0625) ** 63], rtol=1e-5)
-    # small counts: at least 64 entries
-    xp2 = types.SimpleNamespace(__name__=f"numpy-{uuid.uuid4().hex}", asarray=np.asarray)
-    got = lifestyle_keep(xp2, 0.5, np.array([1]))
-    assert got[0] == 0.5
-    got = lifestyle_keep(xp2, 0.5, np.array([63, 2]))
-    np.testing.assert_allclose(got, [0.5 ** 63, 0.25], rtol=1e-6)
-    # another gain has its own table
-    got = lifestyle_keep(xp2, 0.125, np.array([2]))
-    assert got[0] == pytest.approx(0.875 ** 2, rel=1e-6)
-    # a namespace without a __name__ is told apart by its str(); each has its own table
-    a = types.SimpleNamespace(asarray=lambda t: np.asarray(t, dtype=np.float64), tag=uuid.uuid4())
-    b = types.SimpleNamespace(asarray=lambda t: np.asarray(t, dtype=np.float16), tag=uuid.uuid4())
-    assert lifestyle_keep(a, 0.25, np.array([1])).dtype == np.float64
-    assert lifestyle_keep(b, 0.25, np.array([1])).dtype == np.float16
-    assert lifestyle_keep(b, 0.25, np.array([2]))[0] == np.float16(0.5625)
-
-
 def test_many_lifestyle_posts_in_a_day() -> None:
-    # 100 lifestyle posts a day (beyond the first table of 64 counts)
-    over = {"trust.gain_lifestyle": 0.01, "trust.trust_weak": 0.2}
+    # 100 lifestyle posts a day: good evidence saturates at lifestyle_cap (issue 11)
+    over = {"trust.gain_lifestyle": 0.01, "trust.lifestyle_cap": 0.05, "trust.trust_weak": 0.2}
     m = build(star(), {"R"}, over, fixed(0, 100))
     m.step()
-    want = 1 - 0.8 * 0.99 ** 100
+    good = 0.05 * (1 - np.exp(-100 * 0.01 / 0.05))
+    want = (10 * 0.2 + good) / (10 + good)
     for leaf in "abcd":
         assert m.user(leaf).trust["R"] == pytest.approx(want, rel=1e-5)
     assert day(m)["mean_trust_resellers"] == pytest.approx(want, rel=1e-5)
@@ -905,27 +878,28 @@ def test_order_size_mean_is_one_plus_slope_trust_squared() -> None:
 
 
 def test_counterfeit_units_follow_quality_and_cut_trust() -> None:
-    # quality 0: every unit is fake, trust loses loss_counterfeit; quality 1: none, trust
-    # gains gain_genuine of its gap
+    # quality 0: every unit is fake, bad evidence bad_counterfeit x negativity; quality 1:
+    # none, good evidence good_genuine (trust = (w t0 + good) / (w + good + bad), w = 10)
     base = SURE_SALE | {"resellers.starter_stock": 100, "trust.trust_weak": 0.6,
                         "trust.trust_strong": 0.6, "purchase.reference_price": 10_000.0}
     m = build(star(), {"R"}, base | {"resellers.counterfeit_share": 1.0,
                                      "resellers.quality_counterfeit": 0.0,
-                                     "trust.loss_counterfeit": 0.25}, fixed(1), _rich)
+                                     "trust.bad_counterfeit": 2.5, "trust.negativity": 2.0},
+              fixed(1), _rich)
     m.step()
     d = day(m)
     assert d["counterfeits_delivered"] == 4 and d["units_sold"] == 4
     assert m.seller_table().loc[0, "counterfeits_sold"] == 4
-    for x in "abcd":
-        assert m.user(x).trust["R"] == pytest.approx(0.6 * 0.75)
+    for x in "abcd":  # bad evidence 2.5 x 2: trust 10 x 0.6 / (10 + 5)
+        assert m.user(x).trust["R"] == pytest.approx(0.4)
         assert m.user(x).n_counterfeits == 1 and m.user(x).lost_counterfeit == 10
     assert d["buyer_trust_mean"] == pytest.approx(0.6)
-    assert d["mean_trust_resellers"] == pytest.approx(0.45)
-    m = build(star(), {"R"}, base | {"trust.gain_genuine": 0.25}, fixed(1), _rich)
+    assert d["mean_trust_resellers"] == pytest.approx(0.4)
+    m = build(star(), {"R"}, base | {"trust.good_genuine": 2.0}, fixed(1), _rich)
     m.step()
     assert day(m)["counterfeits_delivered"] == 0
-    for x in "abcd":
-        assert m.user(x).trust["R"] == pytest.approx(0.6 + 0.25 * 0.4)
+    for x in "abcd":  # good evidence 2: trust (6 + 2) / 12
+        assert m.user(x).trust["R"] == pytest.approx(8 / 12)
         assert m.user(x).n_counterfeits == 0
 
 
@@ -969,11 +943,12 @@ def test_stock_rations_orders_by_seller_and_budget_by_buyer() -> None:
 
 def test_word_of_mouth_warns_common_friends_only_along_alive_ties() -> None:
     # a is cheated by R; a's friends: R (the seller: not warned), b (friend of R: warned),
-    # t (not R's friend: nothing to lower); b's trust loses 20%
+    # t (not R's friend: nothing to lower); b's trust loses 20% (bad evidence 2.5 x trust 1
+    # in a: 10 / 12.5); a's own: bad evidence 10, 10 / 20
     g = nx.Graph([("R", "a"), ("R", "b"), ("a", "b"), ("a", "t")])
     over = SURE_SALE | {"resellers.counterfeit_share": 1.0, "resellers.quality_counterfeit": 0.0,
-                        "trust.loss_counterfeit": 0.5, "trust.p_word_of_mouth": 1.0,
-                        "trust.loss_word_of_mouth": 0.2, "resellers.starter_stock": 1}
+                        "trust.bad_counterfeit": 10.0, "trust.p_word_of_mouth": 1.0,
+                        "trust.loss_word_of_mouth": 2.5, "resellers.starter_stock": 1}
     m = build(g, {"R"}, over, fixed(1), lambda m: m.user("a").budget >= 10
               and m.user("b").budget >= 10)
     m.step()
@@ -991,8 +966,8 @@ def test_word_of_mouth_reaches_the_first_tie_of_the_graph() -> None:
     # b is person 0 and b -> R tie 0: a warning along tie id 0 counts like any other
     g = nx.Graph([("b", "R"), ("R", "a"), ("a", "b")])
     over = SURE_SALE | {"resellers.counterfeit_share": 1.0, "resellers.quality_counterfeit": 0.0,
-                        "trust.loss_counterfeit": 0.5, "trust.p_word_of_mouth": 1.0,
-                        "trust.loss_word_of_mouth": 0.2, "resellers.starter_stock": 1}
+                        "trust.bad_counterfeit": 10.0, "trust.p_word_of_mouth": 1.0,
+                        "trust.loss_word_of_mouth": 2.5, "resellers.starter_stock": 1}
     m = build(g, {"R"}, over, fixed(1), lambda m: m.user("a").budget >= 10
               and m.user("b").budget >= 10)
     assert tie(m, "b", "R") == 0
@@ -1007,8 +982,8 @@ def test_word_of_mouth_skips_removed_friendships() -> None:
     # b blocked R already: b is not warned about R (its tie to R is removed)
     g = nx.Graph([("R", "a"), ("R", "b"), ("a", "b")])
     over = SURE_SALE | {"resellers.counterfeit_share": 1.0, "resellers.quality_counterfeit": 0.0,
-                        "trust.loss_counterfeit": 0.5, "trust.p_word_of_mouth": 1.0,
-                        "trust.loss_word_of_mouth": 0.2, "resellers.starter_stock": 1}
+                        "trust.bad_counterfeit": 10.0, "trust.p_word_of_mouth": 1.0,
+                        "trust.loss_word_of_mouth": 2.5, "resellers.starter_stock": 1}
 
     def rich(m: SocialCommerceModel) -> bool:
         return m.user("a").budget >= 10 and m.user("b").budget >= 10

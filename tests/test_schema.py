@@ -52,7 +52,8 @@ def test_run_outputs_are_declared_and_flows_agree(result):
                           "complaints", "bans", "purchases",
                           "units_sold", "payment_failures", "gmv", "gmv_moments", "gmv_groups",
                           "gmv_push", "gmv_resellers", "counterfeits_delivered",
-                          "word_of_mouth_warnings", "recruits", "quits", "wholesale_units",
+                          "word_of_mouth_warnings", "recommendations", "obligation_intents",
+                          "recruits", "quits", "wholesale_units",
                           "pushes_sent", "push_opens", "unfollows"}
 
 

@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: the person and tie arrays (sim.state.people.Population, sim.state.ties.TieState)
 ARRAYS = set(Population.__dataclass_fields__) | {
-    "trust", "flags", "strong", "seller_tie", "seller_annoyance", "seller_ads_seen"}
+    "trust", "flags", "strong", "seller_tie", "seller_annoyance", "seller_ads_seen",
+    "seller_prior", "seller_good", "seller_bad"}
 #: in-place helpers whose first array argument is written
 WRITERS = {"add_at", "subtract_at", "multiply_at", "at", "put", "fill", "copyto"}
 
@@ -151,17 +152,25 @@ class StateMachine(RuleBasedStateMachine):
         self.state.mark_bought(pos)
 
     @precondition(lambda self: self.state.st.size > 0)
-    @rule(data=st.data(), value=st.floats(0, 1, width=32))
-    def set_trust(self, data: st.DataObject, value: float) -> None:
+    @rule(data=st.data(), good=st.floats(0, 5, width=32), bad=st.floats(0, 5, width=32))
+    def add_evidence(self, data: st.DataObject, good: float, bad: float) -> None:
         pos = self._st_positions(data, alive=False)
-        e = self.state.st.tie[pos]
-        self.state.set_trust(e, np.full(e.shape[0], value, np.float32))
+        pos = np.concatenate([pos, pos[:1]])  # repeats add up
+        k = pos.shape[0]
+        self.state.add_evidence(pos, np.full(k, good, np.float32), np.full(k, bad, np.float32))
 
     @precondition(lambda self: self.state.st.size > 0)
-    @rule(data=st.data(), factor=st.floats(0, 1))
-    def scale_trust(self, data: st.DataObject, factor: float) -> None:
-        e = self.state.st.tie[self._st_positions(data)]
-        self.state.scale_trust(np.concatenate([e, e[:1]]), factor)  # repeats count twice
+    @rule(factor=st.floats(0, 1))
+    def forget(self, factor: float) -> None:
+        self.state.forget(factor)
+
+    @precondition(lambda self: self.state.st.size > 0)
+    @rule(data=st.data(), factor=st.floats(0, 1), amount=st.floats(0, 5, width=32))
+    def learn_day(self, data: st.DataObject, factor: float, amount: float) -> None:
+        bad = self._st_positions(data, alive=False)
+        good = self._st_positions(data, alive=False)
+        self.state.learn_day(factor, bad, np.full(bad.shape[0], amount, np.float32), good,
+                             np.full(good.shape[0], amount / 2, np.float32))
 
     @precondition(lambda self: self.state.st.size > 0)
     @rule(data=st.data(), k=st.integers(0, 5))

@@ -3,6 +3,8 @@
 - :mod:`sim.kernels.feed`       step 2: feeds fill, binomial counts per seller tie
 - :mod:`sim.kernels.reactions`  step 4: action thresholds, mutes, blocks, reports
 - :mod:`sim.kernels.orders`     steps 3 and 5: purchase probability, Bernoulli draws, rationing
+- :mod:`sim.kernels.trust`      steps 3 and 5: trust from evidence, ad and lifestyle evidence,
+  social proof
 - :mod:`sim.kernels.arrays`     CSR rows, sorted inserts and look-ups
 
 Every function takes the array namespace ``xp`` (NumPy, CuPy or
@@ -14,7 +16,9 @@ from sim.kernels.arrays import find_ties, in_sorted, insert_at, ragged_positions
 from sim.kernels.feed import Exposure, fill_feeds, sparse_binomial
 from sim.kernels.orders import bernoulli, purchase_probability, ration
 from sim.kernels.reactions import Reactions, Thresholds, react, thresholds
+from sim.kernels.trust import ad_evidence, beta_trust, lifestyle_evidence, mutual_buyers
 
 __all__ = ["Exposure", "fill_feeds", "sparse_binomial", "Reactions", "Thresholds",
            "thresholds", "react", "purchase_probability", "bernoulli", "ration",
-           "ragged_positions", "find_ties", "insert_at", "unique_sorted", "in_sorted"]
+           "ragged_positions", "find_ties", "insert_at", "unique_sorted", "in_sorted",
+           "beta_trust", "ad_evidence", "lifestyle_evidence", "mutual_buyers"]

@@ -7,15 +7,22 @@ merchants' pushes:
   (order value rises with trust; F15), no more than the buyer's budget buys;
 - the buyer pays; each unit is genuine with the seller's quality, else a
   counterfeit (F16);
-- the buyer's trust in the seller closes a share ``trust.gain_genuine`` of its
+- a merchant follower's trust closes a share ``trust.gain_genuine`` of its
   gap to 1 after an all-genuine order (F15), and loses a share
   ``trust.loss_counterfeit`` after a counterfeit (F16).
 
 Resellers' orders (:func:`settle_ads`) first fail at payment with
 probability ``purchase.p_payment_fail`` (F17), are rationed by each buyer's
-budget and each seller's stock (random order), and a cheated buyer warns
-each common friend with probability ``trust.p_word_of_mouth``; a warned
-friend's trust in the seller loses a share ``trust.loss_word_of_mouth`` (F16).
+budget and each seller's stock (random order). Trust toward resellers moves
+by evidence (LIT U16): an all-genuine order is good evidence
+``trust.good_genuine`` (F15), an order with a counterfeit bad evidence
+``trust.bad_counterfeit x trust.negativity`` (F16, LIT U17). A cheated buyer
+warns each common friend (a friend with a tie to the seller) with
+probability ``trust.p_word_of_mouth``: bad evidence ``loss_word_of_mouth x
+negativity x`` the friend's trust in the buyer (F16); a satisfied buyer
+recommends the seller to each common friend with probability
+``trust.p_recommend``: good evidence ``good_recommend x`` the friend's trust
+in the buyer (LIT SF9).
 """
 
 from __future__ import annotations
@@ -34,11 +41,10 @@ if TYPE_CHECKING:
     from sim.model import SocialCommerceModel
 
 PARAMS = ("purchase", "trust")
-READS = ("people: budget", "ties: trust", "sellers: price, quality, inventory")
-WRITES = ("state.pay", "state.record_counterfeits", "state.mark_bought", "state.set_trust",
-          "state.scale_trust", "sellers: inventory, cash, revenue, units_sold, orders, "
-          "counterfeits_sold")
-STREAMS = ("purchases", "feed", "reactions")
+READS = ("people: budget", "ties: trust, flags", "sellers: price, quality, inventory")
+WRITES = ("state.pay", "state.record_counterfeits", "state.mark_bought", "state.add_evidence",
+          "sellers: inventory, cash, revenue, units_sold, orders, counterfeits_sold")
+STREAMS = ("pay", "ration", "units", "genuine", "warn", "recommend")
 
 
 @dataclass
@@ -54,8 +60,11 @@ class Settled:
 
 
 def settle(model: SocialCommerceModel, draws: Any, *, buyer: Any, price: Any, trust: Any,
-           quality: Any, ration: Any = None) -> Settled:
+           quality: Any, ration: Any = None, genuine_draws: Any = None) -> Settled:
     """Settle orders by ``buyer`` at ``price`` (float64 arrays), drawing from ``draws``.
+
+    Units are drawn from ``draws``, genuine units from ``genuine_draws``
+    (default ``draws``: merchants' pushes draw both from their one stream).
 
     ``ration(keep, units)``, when given, returns the positions among ``keep``
     that can be served (budgets and stock). The buyers pay and counterfeits are
@@ -75,7 +84,7 @@ def settle(model: SocialCommerceModel, draws: Any, *, buyer: Any, price: Any, tr
             quality = quality[keep]
     value = units * price
     model.state.pay(buyer, value.astype(xp.float32))
-    genuine = draws.binomial(units, quality)
+    genuine = (draws if genuine_draws is None else genuine_draws).binomial(units, quality)
     fake = units - genuine
     cheated = fake > 0
     tp = p.trust
@@ -92,7 +101,6 @@ def settle_ads(model: SocialCommerceModel, intents: dict[str, Any]) -> None:
     state = model.state
     xp = state.xp
     st = state.st
-    draws = model.draws["purchases"]
     t = model.sellers
     cols = t.cols
     d = model.today
@@ -102,7 +110,7 @@ def settle_ads(model: SocialCommerceModel, intents: dict[str, Any]) -> None:
     d["order_value_mean"] = d["buyer_trust_mean"] = float("nan")
     if cand.shape[0] == 0:
         return
-    fail = draws.random(cand.shape[0], np.float64) < p.purchase.p_payment_fail
+    fail = model.draws["pay"].random(cand.shape[0], np.float64) < p.purchase.p_payment_fail
     n_fail = int(xp.count_nonzero(fail))
     d["payment_failures"] = float(n_fail)
     moments = intents["moments"]
@@ -111,7 +119,7 @@ def settle_ads(model: SocialCommerceModel, intents: dict[str, Any]) -> None:
     viewer = st.viewer[cand]
     slot = st.slot[cand]
     price = to_device(xp, t.price)[slot]
-    rations = model.draws["feed"]
+    rations = model.draws["ration"]
 
     def ration(keep: Any, units: Any) -> Any:  # by each buyer's budget, then each seller's stock
         ok = xp.flatnonzero(kernels.ration(xp, rations, viewer[keep], units * price[keep],
@@ -119,10 +127,10 @@ def settle_ads(model: SocialCommerceModel, intents: dict[str, Any]) -> None:
         return ok[kernels.ration(xp, rations, slot[keep[ok]], units[ok],
                                  to_device(xp, t.inventory))]
 
-    o = settle(model, draws, buyer=viewer, price=price, trust=state.ties.trust[st.tie[cand]],
-               quality=to_device(xp, t.quality)[slot], ration=ration)
+    o = settle(model, model.draws["units"], buyer=viewer, price=price,
+               trust=state.ties.trust[st.tie[cand]], quality=to_device(xp, t.quality)[slot],
+               ration=ration, genuine_draws=model.draws["genuine"])
     cand, moments, slot, viewer = cand[o.keep], moments[o.keep], slot[o.keep], viewer[o.keep]
-    e = st.tie[cand]
     state.mark_bought(cand)
     h_slot, h_units, h_value = to_host(slot), to_host(o.units), to_host(o.value)
     np.subtract.at(cols["inventory"], h_slot, h_units)
@@ -135,9 +143,17 @@ def settle_ads(model: SocialCommerceModel, intents: dict[str, Any]) -> None:
     any_fake = bool(cheated.any())
     if any_fake:
         np.add.at(cols["counterfeits_sold"], h_slot, to_host(o.fake))
-    state.set_trust(e, o.trust_after, o.trust_before)
-    if any_fake:
-        _word_of_mouth(model, viewer[cheated], state.dgraph.indices[e[cheated]])
+    tp = p.trust
+    state.add_evidence(cand, xp.where(cheated, np.float32(0), np.float32(tp.good_genuine)),
+                       xp.where(cheated, np.float32(tp.bad_counterfeit * tp.negativity),
+                                np.float32(0)))
+    seller = state.seller_person[slot]
+    d["word_of_mouth_warnings"] = float(_word_of_mouth(
+        model, viewer[cheated], seller[cheated], "warn", tp.p_word_of_mouth,
+        bad=tp.loss_word_of_mouth * tp.negativity)) if any_fake else 0.0
+    d["recommendations"] = float(_word_of_mouth(
+        model, viewer[~cheated], seller[~cheated], "recommend", tp.p_recommend,
+        good=tp.good_recommend))
     d["purchases"] = float(cand.shape[0])
     # resellers' orders per ad seen; push orders (added in pushes) are not from ads
     d["conversion"] = d["purchases"] / d["ads_seen"] if d["ads_seen"] else float("nan")
@@ -151,24 +167,34 @@ def settle_ads(model: SocialCommerceModel, intents: dict[str, Any]) -> None:
     d["buyer_trust_mean"] = float(tr.sum() / tr.shape[0]) if tr.shape[0] else float("nan")
 
 
-def _word_of_mouth(model: SocialCommerceModel, buyers: Any, sellers: Any) -> None:
-    """A cheated buyer warns common friends, who lose trust in the seller (F16)."""
-    if buyers.shape[0] == 0:
-        return
+def _word_of_mouth(model: SocialCommerceModel, buyers: Any, sellers: Any, stream: str,
+                   p_tell: float, *, good: float = 0.0, bad: float = 0.0) -> int:
+    """Buyers tell each common friend about the seller with probability ``p_tell``.
+
+    A common friend has an alive tie to the buyer and one to the seller; a
+    friend told gains evidence ``good`` (a recommendation) or ``bad`` (a
+    warning, F16) times their trust in the buyer, once per buyer who tells
+    them. Draws one uniform per alive friend of each buyer from ``stream``;
+    returns the number of friends told (with multiplicity).
+    """
     state = model.state
     xp = state.xp
+    if buyers.shape[0] == 0:
+        return 0
     g = state.dgraph
-    pos, owner = kernels.ragged_positions(g.indptr, buyers, xp)
-    alive = (state.ties.flags[pos] & REMOVED) == 0
+    flags = state.ties.flags
+    pos, owner = kernels.ragged_positions(g.indptr, buyers, xp)  # ties buyer -> friend
+    alive = (flags[pos] & REMOVED) == 0
     pos, owner = pos[alive], owner[alive]
     friend = g.indices[pos]
     target = sellers[owner]
-    warned = (model.draws["reactions"].random(pos.shape[0], np.float64)
-              < model.params.trust.p_word_of_mouth)
-    friend, target = friend[warned & (friend != target)], target[warned & (friend != target)]
-    e = state.seller_ties_of(friend, target)
-    e = e[e >= 0]
-    e = e[(state.ties.flags[e] & REMOVED) == 0]
-    # unbuffered: a friend warned by several cheated buyers loses trust each time
-    state.scale_trust(e, 1 - model.params.trust.loss_word_of_mouth)
-    model.today["word_of_mouth_warnings"] = float(e.shape[0])
+    told = (model.draws[stream].random(pos.shape[0], np.float64) < p_tell) & (friend != target)
+    back = g.rev[pos[told]].astype(xp.int64)  # ties friend -> buyer
+    e = state.seller_ties_of(friend[told], target[told])
+    ok = e >= 0
+    ok[ok] = (flags[e[ok]] & REMOVED) == 0
+    e, weight = e[ok], state.ties.trust[back[ok]]
+    st_pos = xp.searchsorted(state.st.tie, e)
+    amount = weight * np.float32(good if good else bad)
+    state.add_evidence(st_pos, amount if good else None, None if good else amount)
+    return int(e.shape[0])

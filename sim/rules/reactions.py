@@ -1,14 +1,24 @@
-"""Step 3, reactions to what was seen: annoyance, lifestyle trust, purchase intents (ODD step 3).
+"""Step 3, reactions to what was seen: annoyance, trust evidence, purchase intents (ODD step 3).
 
 - **Annoyance** on each seller tie fades by ``users.annoyance_decay`` a day and
   rises by ``users.annoyance_per_ad`` per ad seen (LIT U7, U8).
-- **Lifestyle trust**: each lifestyle post seen closes a share
-  ``trust.gain_lifestyle`` of the gap between trust and 1 (F10).
+- **Trust evidence** (LIT U16): evidence on every seller tie is first
+  multiplied by ``trust.forgetting``; then ``k`` ads of a seller read today
+  are bad evidence ``bad_per_ad x k x (1 + off_need_weight x (1 - need)) x
+  (1 + repetition_weight x (k - 1))`` times ``trust.negativity`` (LIT U17,
+  U18), and ``k`` lifestyle posts good evidence ``lifestyle_cap x (1 -
+  exp(-k x gain_lifestyle / lifestyle_cap))`` (F10). Trust is ``(w t0 +
+  good) / (w + good + bad)`` (:class:`sim.state.State.add_evidence`).
 - **Purchase intents**: a viewer who saw ``k`` ads today from an active seller
   in stock forms an intent with probability ``1 - (1 - p)**k``, where one ad
   converts with ``p = purchase.p_buy_base x trust x need x appeal x
-  (reference_price / price)**price_elasticity x exp(-fatigue x annoyance)``
-  (F14, F15; :func:`sim.kernels.purchase_probability`). Each intent is
+  (reference_price / price)**price_elasticity x exp(-fatigue x annoyance) x
+  (1 + social_proof x min(b, social_proof_cap))``, ``b`` the viewer's friends
+  who bought from the seller and trust it at least as at the start (their
+  likes, seen by mutual friends only; F5)
+  (F14, F15; :func:`sim.kernels.purchase_probability`). On a strong tie the
+  viewer also buys "to support a friend" with probability ``1 - (1 -
+  purchase.p_obligation)**k``, whatever the need (LIT U19). Each intent is
   attributed to Moments or to a group in proportion to the ads seen there.
 """
 
@@ -26,10 +36,11 @@ if TYPE_CHECKING:
     from sim.model import SocialCommerceModel
 
 PARAMS = ("users", "trust", "purchase")
-READS = ("ties: trust, seller_annoyance", "people: need", "sellers: status, inventory, "
-         "category, appeal, price")
-WRITES = ("state.see_ads (annoyance, ads seen)", "state.set_trust (lifestyle posts)")
-STREAMS = ("purchases",)
+READS = ("ties: trust, strong, flags, seller_annoyance", "people: need",
+         "sellers: status, inventory, category, appeal, price")
+WRITES = ("state.see_ads (annoyance, ads seen)", "state.learn_day (forgetting, ads, "
+          "lifestyle posts)")
+STREAMS = ("buy", "obligation", "channel")
 
 
 def react(model: SocialCommerceModel, exp: kernels.Exposure) -> dict[str, Any]:
@@ -43,44 +54,52 @@ def react(model: SocialCommerceModel, exp: kernels.Exposure) -> dict[str, Any]:
     saw = xp.flatnonzero(seen != 0)  # the seller ties that carried ads today
     state.see_ads(saw, seen[saw], decay=p.users.annoyance_decay, per_ad=p.users.annoyance_per_ad,
                   per_muted=p.users.annoyance_per_direct)
-    life = xp.flatnonzero(exp.lifestyle != 0)
-    if life.shape[0]:
-        e = st.tie[life]
-        old = ties.trust[e]
-        keep = lifestyle_keep(xp, p.trust.gain_lifestyle, exp.lifestyle[life])
-        state.set_trust(e, 1 - (1 - old) * keep, old)
     t = model.sellers
+    need = state.people.need
+    cat_saw = to_device(xp, t.category)[st.slot[saw]]
+    need_saw = need.reshape(-1)[st.viewer[saw].astype(xp.int64) * need.shape[1] + cat_saw]
+    _evidence(model, exp, saw, seen[saw], need_saw)
     sellable = to_device(xp, (t.status == ACTIVE) & (t.inventory > 0))
-    cand = saw[sellable[st.slot[saw]]]
+    ok = sellable[st.slot[saw]]
+    cand = saw[ok]
     sl = st.slot[cand]
     viewer = st.viewer[cand]
     pp = p.purchase
-    need = state.people.need
-    category, appeal, price = (to_device(xp, c) for c in (t.category, t.appeal, t.price))
+    appeal, price = (to_device(xp, c) for c in (t.appeal, t.price))
+    appeal = appeal[sl]
+    if pp.social_proof > 0 and cand.shape[0]:  # likes of mutual friends who bought (F5)
+        likes = kernels.mutual_buyers(
+            xp, state.dgraph.indptr, state.dgraph.indices, ties.flags, ties.trust,
+            st_tie=st.tie, st_viewer=st.viewer, st_slot=st.slot, st_flags=st.flags,
+            st_prior=ties.seller_prior, viewer=viewer, slot=sl, n_slots=t.size,
+            cap=pp.social_proof_cap)
+        appeal = appeal * (1 + pp.social_proof * likes.astype(xp.float64))
+    k = seen[cand]
     prob = kernels.purchase_probability(
-        xp, trust=ties.trust[st.tie[cand]],
-        need=need.reshape(-1)[viewer.astype(xp.int64) * need.shape[1] + category[sl]],
-        appeal=appeal[sl], price=price[sl], annoyance=ties.seller_annoyance[cand],
-        exposures=seen[cand], p_base=pp.p_buy_base, reference_price=pp.reference_price,
-        elasticity=pp.price_elasticity, fatigue=pp.fatigue,
+        xp, trust=ties.trust[st.tie[cand]], need=need_saw[ok], appeal=appeal, price=price[sl],
+        annoyance=ties.seller_annoyance[cand], exposures=k, p_base=pp.p_buy_base,
+        reference_price=pp.reference_price, elasticity=pp.price_elasticity, fatigue=pp.fatigue,
         price_factor=((pp.reference_price / price) ** pp.price_elasticity)[sl])
-    draws = model.draws["purchases"]
-    intent = draws.random(cand.shape[0], np.float64) < prob
-    moments = draws.random(cand.shape[0], np.float64) * seen[cand] < exp.moments[cand]
+    intent = model.draws["buy"].random(cand.shape[0], np.float64) < prob
+    strong = xp.flatnonzero(ties.strong[st.tie[cand]])  # obligation buying (LIT U19)
+    if pp.p_obligation > 0 and strong.shape[0]:
+        u = model.draws["obligation"].random(strong.shape[0], np.float64)
+        owe = strong[u < 1 - (1 - pp.p_obligation) ** k[strong]]
+        model.today["obligation_intents"] = float(owe.shape[0])
+        intent[owe] = True
+    moments = model.draws["channel"].random(cand.shape[0], np.float64) * k < exp.moments[cand]
     return {"st": cand[intent], "moments": moments[intent]}
 
 
-_KEEP: dict[tuple[str, float], Any] = {}
-
-
-def lifestyle_keep(xp: Any, gain: float, k: Any) -> Any:
-    """``(1 - gain) ** k`` as float32, from a table of small ``k`` per (backend, gain)."""
-    key = (getattr(xp, "__name__", str(xp)), float(gain))
-    tab = _KEEP.get(key)
-    kmax = int(k.max())
-    if tab is None or kmax >= tab.shape[0]:
-        tab = ((1 - gain) ** np.arange(max(64, 2 * kmax + 1), dtype=np.int64)).astype(np.float32)
-        if len(_KEEP) > 64:
-            _KEEP.clear()
-        tab = _KEEP[key] = to_device(xp, tab)
-    return tab[k]
+def _evidence(model: SocialCommerceModel, exp: kernels.Exposure, saw: Any, k: Any,
+              need: Any) -> None:
+    """Forgetting, then today's bad evidence from ads and good evidence from lifestyle posts."""
+    tp = model.params.trust
+    state = model.state
+    xp = state.xp
+    life = xp.flatnonzero(exp.lifestyle != 0)
+    bad = kernels.ad_evidence(xp, k, need, per_ad=tp.bad_per_ad, off_need=tp.off_need_weight,
+                              repetition=tp.repetition_weight) * np.float32(tp.negativity)
+    good = kernels.lifestyle_evidence(xp, exp.lifestyle[life], per_post=tp.gain_lifestyle,
+                                      cap=tp.lifestyle_cap)
+    state.learn_day(tp.forgetting, saw, bad, life, good)

@@ -32,7 +32,6 @@ from sim.backend import (
     PicklesBackend,
     add_at,
     is_host,
-    multiply_at,
     subtract_at,
     to_device,
     to_host,
@@ -41,6 +40,7 @@ from sim.components import GiantComponent
 from sim.graph import FriendGraph
 from sim.kernels import Thresholds, in_sorted, insert_at, ragged_positions, thresholds
 from sim.kernels import unique_sorted as _unique
+from sim.kernels.trust import beta_trust
 from sim.state.people import ROLE_RESELLER, Population
 from sim.state.reports import ReportWindow
 from sim.state.ties import BLOCKER, BOUGHT, IN_GROUP, MUTED, REMOVED, REPORTED, TieState
@@ -109,11 +109,16 @@ class State(PicklesBackend):
         multiple of its mute threshold (F7, F8); read when seller ties are added.
     report_window_days : int
         ``platform.report_window_days`` (LIT U13).
+    prior_weight : float
+        ``trust.prior_weight``: weight of the starting trust in trust toward
+        resellers (LIT U16).
     """
 
     def __init__(self, xp: Any, graph: FriendGraph, people: Population, ties: TieState, *,
-                 escalation: float, report_window_days: int) -> None:
+                 escalation: float, report_window_days: int,
+                 prior_weight: float = 10.0) -> None:
         self.xp = xp
+        self.prior_weight = float(prior_weight)
         self.graph = graph
         self.dgraph = DeviceGraph(xp, graph)
         self.people = people
@@ -279,28 +284,91 @@ class State(PicklesBackend):
         a[saw] += add
         ties.touch()
 
-    def set_trust(self, e: Any, new: Any, old: Any | None = None) -> None:
-        """Set the trust of seller ties ``e`` (unique) to ``new``; the sums follow.
+    def add_evidence(self, pos: Any, good: Any = None, bad: Any = None) -> None:
+        """Add evidence for (``good``) and against (``bad``) the sellers of seller ties ``pos``.
 
-        Only ties toward resellers change trust. ``old`` is ``ties.trust[e]``
-        when the caller has it. Removed ties change but leave the sums alone.
+        Trust on those ties becomes ``(w t0 + good) / (w + good + bad)``
+        (:func:`sim.kernels.trust.beta_trust`, LIT U16) and the sums follow;
+        removed ties change but leave the sums alone.
+
+        Parameters
+        ----------
+        pos : int array (k,)
+            Positions among the seller ties; a position may repeat (its
+            evidence adds up).
+        good, bad : float32 arrays (k,), optional
+            Evidence (pseudo-observations, >= 0); bad evidence already
+            weighted by ``trust.negativity``.
         """
-        trust = self.ties.trust
-        if old is None:
-            old = trust[e]
-        trust[e] = new
-        alive = (self.ties.flags[e] & REMOVED) == 0
+        xp = self.xp
+        if pos.shape[0] == 0:
+            return
+        ties = self.ties
+        if good is not None:
+            add_at(xp, ties.seller_good, pos, good.astype(xp.float32))
+        if bad is not None:
+            add_at(xp, ties.seller_bad, pos, bad.astype(xp.float32))
+        self._derive_trust(_unique(xp, pos))
+
+    def forget(self, factor: float) -> None:
+        """Evidence on every seller tie is multiplied by ``factor`` (``trust.forgetting``).
+
+        Without new evidence trust returns toward each tie's starting trust
+        (LIT U16's forgetting factor).
+        """
+        xp = self.xp
+        ties = self.ties
+        if factor == 1.0 or ties.seller_good.shape[0] == 0:
+            return
+        pos = xp.flatnonzero((ties.seller_good + ties.seller_bad) > 0)
+        f = np.float32(factor)
+        ties.seller_good[pos] *= f
+        ties.seller_bad[pos] *= f
+        self._derive_trust(pos)
+
+    def learn_day(self, factor: float, bad_pos: Any, bad: Any, good_pos: Any,
+                  good: Any) -> None:
+        """A day's step 3 on every seller tie: forget, then add the day's evidence.
+
+        All evidence is multiplied by ``factor`` (``trust.forgetting``), then
+        ``bad`` is added at seller-tie positions ``bad_pos`` and ``good`` at
+        ``good_pos`` (each unique), and trust is derived on every seller tie
+        in one pass over contiguous arrays (the same result as :meth:`forget`
+        then :meth:`add_evidence`).
+        """
+        xp = self.xp
+        ties = self.ties
+        m = ties.seller_good.shape[0]
+        if m == 0:
+            return
+        if factor != 1.0:
+            f = np.float32(factor)
+            ties.seller_good *= f
+            ties.seller_bad *= f
+        ties.seller_bad[bad_pos] += bad.astype(xp.float32)
+        ties.seller_good[good_pos] += good.astype(xp.float32)
+        new = beta_trust(xp, ties.seller_prior, ties.seller_good, ties.seller_bad,
+                         self.prior_weight)
+        ties.trust[self.st.tie] = new
+        alive = (self.st.flags & REMOVED) == 0
+        self.st_trust = float(new[alive].sum(dtype=np.float64))
+
+    def set_prior_weight(self, weight: float) -> None:
+        """Change ``trust.prior_weight`` and recompute trust on every seller tie."""
+        self.prior_weight = float(weight)
+        self._derive_trust(self.xp.arange(self.st.size))
+
+    def _derive_trust(self, pos: Any) -> None:
+        """Write trust on seller ties ``pos`` (unique) from their evidence; the sums follow."""
+        ties = self.ties
+        e = self.st.tie[pos]
+        old = ties.trust[e]
+        new = beta_trust(self.xp, ties.seller_prior[pos], ties.seller_good[pos],
+                         ties.seller_bad[pos], self.prior_weight)
+        ties.trust[e] = new
+        alive = (self.st.flags[pos] & REMOVED) == 0
         self.st_trust += float(new[alive].sum(dtype=np.float64)
                                - old[alive].sum(dtype=np.float64))
-
-    def scale_trust(self, e: Any, factor: float) -> None:
-        """Multiply the trust of alive seller ties ``e`` by ``factor``, once per occurrence."""
-        xp = self.xp
-        trust = self.ties.trust
-        u = _unique(xp, e)
-        old = float(trust[u].sum(dtype=np.float64))
-        multiply_at(xp, trust, e, np.float32(factor))
-        self.st_trust += float(trust[u].sum(dtype=np.float64)) - old
 
     # ------------------------------------------------------------ flags
     def mute(self, pos: Any) -> None:
@@ -477,12 +545,22 @@ class State(PicklesBackend):
             for name in ("mute_at", "block_at", "report_at", "act_at"):
                 if not np.array_equal(h(getattr(st.thr, name)), getattr(thr, name)):
                     bad.append(f"seller-tie thresholds {name} differ from the viewers'")
-        for name in ("seller_tie", "seller_annoyance", "seller_ads_seen"):
+        for name in ("seller_tie", "seller_annoyance", "seller_ads_seen", "seller_prior",
+                     "seller_good", "seller_bad"):
             if getattr(self.ties, name).shape[0] != tie.size:
                 bad.append(f"ties.{name} has length {getattr(self.ties, name).shape[0]}, "
                            f"seller ties {tie.size}")
         if not np.array_equal(h(self.ties.seller_tie), tie):
             bad.append("ties.seller_tie differs from the seller-tie index")
+        elif tie.size:  # trust on seller ties is the Beta expectation of their evidence
+            want_t = beta_trust(np, h(self.ties.seller_prior), h(self.ties.seller_good),
+                                h(self.ties.seller_bad), self.prior_weight)
+            off = np.abs(trust[tie] - want_t) > 1e-6
+            if off.any():
+                bad.append(f"trust differs from its evidence on {int(off.sum())} seller ties "
+                           f"(first {tie[off][:5].tolist()})")
+            if (h(self.ties.seller_good) < 0).any() or (h(self.ties.seller_bad) < 0).any():
+                bad.append("negative evidence on a seller tie")
         is_st = role[target] == ROLE_RESELLER
         alive = ~removed
         sums = {"plain_alive": int((alive & ~is_st).sum()), "st_alive": int((alive & is_st).sum()),

@@ -44,6 +44,14 @@ class TieState:
         decays daily. Every other tie has annoyance 0.
     seller_ads_seen : uint32 array (m,)
         Ads seen so far on each seller tie.
+    seller_prior : float32 array (m,)
+        Starting trust ``t0`` of each seller tie (its trust when its target
+        became a reseller: ``trust.trust_strong`` or ``trust.trust_weak``, F5).
+    seller_good, seller_bad : float32 arrays (m,)
+        Evidence for and against the seller (pseudo-observations, discounted
+        daily by ``trust.forgetting``; bad evidence already weighted by
+        ``trust.negativity``). Trust on a seller tie is
+        ``(w t0 + good) / (w + good + bad)`` (LIT U16; :func:`sim.kernels.trust.beta_trust`).
     """
 
     trust: Any
@@ -52,6 +60,9 @@ class TieState:
     seller_tie: Any = None
     seller_annoyance: Any = None
     seller_ads_seen: Any = None
+    seller_prior: Any = None
+    seller_good: Any = None
+    seller_bad: Any = None
     _full: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -67,6 +78,9 @@ class TieState:
             seller_tie=xp.zeros(0, dtype=xp.int64),
             seller_annoyance=xp.zeros(0, dtype=xp.float32),
             seller_ads_seen=xp.zeros(0, dtype=xp.uint32),
+            seller_prior=xp.zeros(0, dtype=xp.float32),
+            seller_good=xp.zeros(0, dtype=xp.float32),
+            seller_bad=xp.zeros(0, dtype=xp.float32),
         )
 
     @property
@@ -76,6 +90,8 @@ class TieState:
 
     def insert_seller_ties(self, at: Any, e: Any) -> None:
         """Insert ties ``e`` (toward a new reseller) at positions ``at``, at zero annoyance.
+
+        Their evidence starts at 0 and their prior at their current trust.
 
         ``at`` comes from ``searchsorted(seller_tie, e)`` with ``e`` sorted, so
         the seller ties stay sorted by tie id, that is by viewer.
@@ -87,6 +103,11 @@ class TieState:
                                           xp.zeros(m, dtype=xp.float32))
         self.seller_ads_seen = insert_at(xp, self.seller_ads_seen, at,
                                          xp.zeros(m, dtype=xp.uint32))
+        self.seller_prior = insert_at(xp, self.seller_prior, at,
+                                      self.trust[xp.asarray(e, dtype=xp.int64)])
+        for name in ("seller_good", "seller_bad"):
+            setattr(self, name, insert_at(xp, getattr(self, name), at,
+                                          xp.zeros(m, dtype=xp.float32)))
         self.touch()
 
     def touch(self) -> None:
