@@ -273,7 +273,7 @@ class Person(mesa.Agent):
             genuine = _binomial(rnd, units, r.quality)
             d["purchases"] += 1
             d["gmv"] += value
-            if genuine < units:  # a counterfeit, a complaint (F12), a warning to common friends (F16)
+            if genuine < units:  # a counterfeit, a complaint (F12), a warning (F16)
                 if rnd.random() < u.p_report_counterfeit:
                     r.complaints_today += 1
                     d["reports"] += 1

@@ -36,6 +36,9 @@ EXACT: dict[str, Any] = {
     "users.mute_threshold": 1000.0, "users.block_threshold": 1000.0,
     "users.share_tolerant": 0.0, "users.share_muter": 1.0, "users.share_blocker": 0.0,
     "users.need_mean": 1.0, "users.n_categories": 1, "users.budget_per_day": 1000.0,
+    "users.p_report_counterfeit": 0.0,  # no complaints (tests/test_escalation.py)
+    "resellers.min_order_level1": 0,  # no minimum order (tests/test_economics.py)
+    "resellers.patience_spread": 0.0,
     "groups.n_groups": 0, "groups.p_direct_reach": 0.0, "purchase.p_buy_base": 0.0,
     "purchase.fatigue": 0.0, "purchase.p_payment_fail": 0.0,
     "purchase.trust_value_slope": 0.0, "merchants.n_merchants": 0, "platform.policy": "none",
