@@ -106,7 +106,7 @@ class Merchant(PicklesBackend, mesa.Agent):
     def planned_pushes(self) -> int:
         """Pushes the merchant wants today, within its account's limit (F2)."""
         p = self.model.params
-        rng = self.model.rngs["merchants"]
+        rng = self.model.rngs["push_plan"]
         want = int(rng.poisson(p.merchants.pushes_per_day)) if p.merchants.pushes_per_day % 1 \
             else int(p.merchants.pushes_per_day)
         return self.model.policy.push_limit(self, want)
@@ -115,7 +115,7 @@ class Merchant(PicklesBackend, mesa.Agent):
         """Plan today's pushes and grow the follower base (steps 1 and 7)."""
         m = self.model
         p = m.params.merchants
-        rng = m.rngs["merchants"]
+        rng = m.rngs["followers"]
         if m.day % 30 == 0:
             self.month_start_pushes = self.pushes_sent
         self.pushes_today = self.planned_pushes()

@@ -184,7 +184,7 @@ class SocialCommerceModel(mesa.Model):
                            for name in ("open", "read", "report", "churn", "complain")})
         self.draws.update({name: Draws(xp, self.rngs[name]) for name in (
             "buy", "obligation", "channel", "pay", "ration", "units", "genuine", "warn",
-            "recommend")})
+            "recommend", "push_open", "push_buy", "push_pay", "push_units", "push_genuine")})
         self.day = 0
         self.today: dict[str, float] = new_day()
         self.interventions = sorted(interventions, key=lambda iv: iv.day)

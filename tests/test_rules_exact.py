@@ -768,11 +768,11 @@ def test_people_without_friends_drop_no_one() -> None:
 
 def test_no_churn_draws_nothing() -> None:
     # with users.p_background_unfriend = 0 (and no counterfeits to talk about) the
-    # reactions' stream is not used: it is where set-up left it
+    # churn stream is not used: it is where set-up left it
     a = build(star(), {"R"}, {}, fixed(2))
     b = build(star(), {"R"}, {}, fixed(2))
     a.run(3)
-    assert a.rngs["reactions"].random() == b.rngs["reactions"].random()
+    assert a.rngs["churn"].random() == b.rngs["churn"].random()
 
 
 @NOBODY_SELLS

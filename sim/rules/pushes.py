@@ -35,7 +35,7 @@ READS = ("people: need, p_open, block_thr, budget",)
 WRITES = ("merchants: f_annoyance, following, f_trust, pushes_sent, unfollows, orders, "
           "units_sold, counterfeits_sold, revenue, costs, cash", "state.pay",
           "state.record_counterfeits")
-STREAMS = ("merchants",)
+STREAMS = ("push_open", "push_buy", "push_pay", "push_units", "push_genuine")
 
 
 def push(model: SocialCommerceModel) -> None:
@@ -44,7 +44,7 @@ def push(model: SocialCommerceModel) -> None:
     mp = p.merchants
     xp = model.state.xp
     pop = model.state.people
-    draws = model.draws["merchants"]
+    draws = model.draws["push_open"]
     d = model.today
     decay = np.float32(1 - p.users.annoyance_decay)
     for m in model.merchant_list:
@@ -77,8 +77,8 @@ def push(model: SocialCommerceModel) -> None:
             m.following &= ~leave
         m.unfollows += n_leave
         d["unfollows"] += float(n_leave)
-        u_buy = draws.random(n_f, np.float64)
-        u_pay = draws.random(n_f, np.float64)
+        u_buy = model.draws["push_buy"].random(n_f, np.float64)
+        u_pay = model.draws["push_pay"].random(n_f, np.float64)
         opened = xp.flatnonzero(opens != 0)
         if opened.shape[0] == 0:
             continue
@@ -92,8 +92,9 @@ def push(model: SocialCommerceModel) -> None:
         idx = o[buy & (pop.budget[f[o]] >= m.price)]
         if idx.shape[0] == 0:
             continue
-        s = settle(model, draws, buyer=f[idx], price=xp.full(idx.shape[0], m.price, xp.float64),
-                   trust=m.f_trust[idx], quality=m.quality)
+        s = settle(model, model.draws["push_units"], buyer=f[idx],
+                   price=xp.full(idx.shape[0], m.price, xp.float64), trust=m.f_trust[idx],
+                   quality=m.quality, genuine_draws=model.draws["push_genuine"])
         m.f_trust[idx] = s.trust_after
         n_units = int(s.units.sum())
         total = float(s.value.sum())
