@@ -16,7 +16,8 @@ __all__ = ["stream", "STREAMS"]
 
 #: The streams the model uses, by the process that draws from them.
 STREAMS = ("graph", "population", "sellers", "feed", "reactions", "purchases", "recruit",
-           "merchants", "groups", "platform", "mesa")
+           "merchants", "groups", "platform", "mesa",
+           "reseller_friends", "pitch", "accept")
 
 
 def stream(seed: int, name: str) -> np.random.Generator:
