@@ -548,6 +548,8 @@ def parameter_table() -> list[dict[str, Any]]:
 def _format_range(lo: tuple | None, hi: tuple | None, annotation: Any) -> str:
     if annotation is bool:
         return "true/false"
+    if getattr(annotation, "__origin__", None) is list:
+        return "list of node labels"
     args = getattr(annotation, "__args__", None)
     if args and all(isinstance(a, str) for a in args):
         return " | ".join(args)

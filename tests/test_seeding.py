@@ -345,7 +345,7 @@ def test_recruitment_trees_are_bottom_heavy() -> None:
     LITERATURE SF8) plus 4 standard errors of the seeds' mean of the
     expectation.
     """
-    over = {"graph.n_people": 6000, "graph.mean_degree": 60, "run.days": 50,
+    over = {"graph.n_people": 6000, "graph.mean_degree": 60, "run.days": 35,
             "resellers.initial_share": 0.004, "resellers.friends_median": 0.0,
             "resellers.recruit_degree_bias": 0.0, "resellers.p_pitch": 0.1,
             "resellers.p_accept": 1.0, "trust.trust_strong": 1.0, "trust.trust_weak": 1.0,
