@@ -566,11 +566,16 @@ def befriend(graph: FriendGraph, people: np.ndarray, targets: np.ndarray,
         ok &= ~((pos < graph.indptr[u + 1])
                 & (graph.indices[np.minimum(pos, graph.n_ties - 1)] == v))
         key = np.minimum(u, v) * n + np.maximum(u, v)
-        ok &= ~np.isin(key, keys)
+        if keys.size:  # not a friendship drawn in an earlier round
+            at = np.minimum(np.searchsorted(keys, key), keys.size - 1)
+            ok &= keys[at] != key
         k_ok = np.flatnonzero(ok)
-        first = np.unique(key[k_ok], return_index=True)[1]
-        take = k_ok[first]
-        keys = np.union1d(keys, key[take])
+        order = np.argsort(key[k_ok], kind="stable")
+        sk = key[k_ok][order]
+        first = np.ones(sk.size, bool)
+        first[1:] = sk[1:] != sk[:-1]  # the first draw of each new friendship
+        take = np.sort(k_ok[order[first]])
+        keys = np.sort(np.concatenate([keys, sk[first]]))
         us.append(u[take])
         vs.append(v[take])
         need -= np.bincount(owner[take], minlength=people.size)

@@ -72,6 +72,7 @@ SETUP_ONLY: tuple[str, ...] = (
     "users.n_categories", "users.need_mean", "users.budget_per_day", "users.budget_cap_days",
     "trust.trust_strong", "trust.trust_weak", "resellers.initial_share",
     "resellers.share_", "resellers.counterfeit_share", "resellers.quality_",
+    "resellers.seeding", "resellers.seed_labels", "resellers.friends_",
     "resellers.sell_price", "resellers.level1_cost", "merchants.n_merchants",
     "merchants.follower_share", "merchants.catalogue_size", "merchants.price",
     "merchants.unit_cost", "merchants.quality", "merchants.account_type",
