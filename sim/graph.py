@@ -44,11 +44,16 @@ class FriendGraph:
         Each row sorted ascending; symmetric; no self-loops or duplicates.
     labels : list, optional
         Original node labels (position = internal id); ``None`` for 0..n-1.
+    generated : bool
+        Built by a generator of the scenario (:func:`build_graph`), not read
+        from data: the model then gives the initial resellers their own
+        friend counts (``resellers.friends_median``).
     """
 
     indptr: np.ndarray
     indices: np.ndarray
     labels: list[Any] | None = None
+    generated: bool = False
     _rev: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -139,9 +144,10 @@ class FriendGraph:
 
     @classmethod
     def from_csr(cls, indptr: np.ndarray, indices: np.ndarray,
-                 labels: list[Any] | None = None) -> FriendGraph:
+                 labels: list[Any] | None = None, *, generated: bool = False) -> FriendGraph:
         """Wrap CSR arrays (already symmetric, sorted, loop-free)."""
-        g = cls(np.asarray(indptr, dtype=np.int64), np.asarray(indices, dtype=np.int32), labels)
+        g = cls(np.asarray(indptr, dtype=np.int64), np.asarray(indices, dtype=np.int32), labels,
+                generated)
         _check_not_empty(g)
         return g
 
@@ -451,6 +457,7 @@ def build_graph(params: Any, seed: int | np.random.Generator) -> FriendGraph:
     Returns
     -------
     FriendGraph
+        Marked ``generated`` unless read from an edge-list file.
     """
     from sim import generators as gen
 
@@ -478,7 +485,7 @@ def build_graph(params: Any, seed: int | np.random.Generator) -> FriendGraph:
     except ValueError as exc:  # a combination the generator cannot build: say which section
         raise GraphError(f"graph.generator = {params.generator!r} with graph.n_people = {n}, "
                          f"graph.mean_degree = {k:g}: {exc}") from None
-    return FriendGraph.from_csr(*arrays)
+    return FriendGraph.from_csr(*arrays, generated=True)
 
 
 def row_position(indptr: np.ndarray, indices: np.ndarray, i: np.ndarray,
@@ -608,4 +615,5 @@ def befriend(graph: FriendGraph, people: np.ndarray, targets: np.ndarray,
     indptr[1:] += np.cumsum(np.bincount(src, minlength=n))
     added = np.zeros(indices.shape[0], bool)
     added[pos + np.arange(pos.size)] = True
-    return FriendGraph.from_csr(indptr, indices, graph.labels), added
+    return (FriendGraph.from_csr(indptr, indices, graph.labels, generated=graph.generated),
+            added)

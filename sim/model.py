@@ -203,7 +203,6 @@ class SocialCommerceModel(mesa.Model):
         # the town: friend graph, ties, people
         #: the networkx graph the model was given (its attributes are kept), or None
         self.source_graph: nx.Graph | None = graph if isinstance(graph, nx.Graph) else None
-        generated = graph is None and params.graph.generator != "edgelist"
         if graph is None:
             graph = build_graph(params.graph, self.rngs["graph"])
             check_seed_labels(params, graph)  # (an edge list's labels are known now)
@@ -213,7 +212,7 @@ class SocialCommerceModel(mesa.Model):
         #: the people who start as resellers (internal ids), in the order they are created
         self.initial_resellers = self._choose_initial_resellers(seed_resellers)
         added = None
-        if generated:
+        if graph.generated:  # (not a graph read from data: a networkx graph, an edge list)
             graph, added = self._add_reseller_friends(self.initial_resellers)
             self.graph = graph
         strong = self._draw_strong_ties(params.graph.strong_tie_share)
@@ -337,8 +336,9 @@ class SocialCommerceModel(mesa.Model):
         Each draws a count from a lognormal of median ``resellers.friends_median``
         and log-sd ``resellers.friends_sigma``, capped at ``resellers.friends_cap``
         (WeChat's 5,000; LIT 4.1) and at n - 1, from the ``reseller_friends``
-        stream; see :func:`sim.graph.befriend`. Generated graphs only: a graph
-        given to the model or read from a file is used as it is.
+        stream; see :func:`sim.graph.befriend`. Generated graphs only (built by the
+        model or by :func:`sim.graph.build_graph`): a graph read from data (a
+        networkx graph, an edge-list file) is used as it is.
         """
         r = self.params.resellers
         g = self.graph

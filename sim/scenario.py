@@ -456,7 +456,9 @@ def memory_breakdown(scenario: Scenario, *, n_people: int | None = None,
                     f"{n_src} x users.n_categories = {u.n_categories}")
     out["resellers' ties"] = (int(r.initial_share * ties) * BYTES_PER_SELLER_TIE,
                               f"resellers.initial_share = {r.initial_share:g} of the ties")
-    if r.friends_median > 0 and n_people is None and g.generator != "edgelist":
+    generated = (graph is None and n_people is None and g.generator != "edgelist"
+                 or bool(getattr(graph, "generated", False)))
+    if r.friends_median > 0 and generated:
         k = len(r.seed_labels) if r.seeding == "list" else int(round(r.initial_share * n))
         mean = min(r.friends_cap, n - 1, r.friends_median * math.exp(r.friends_sigma ** 2 / 2))
         extra = int(k * max(0.0, mean - float(g.mean_degree)))
