@@ -28,6 +28,7 @@ from scipy import stats
 
 from agents.strategies import Plan, Strategy
 from sim import metrics
+from sim.graph import FriendGraph, build_graph
 from sim.model import SocialCommerceModel
 from sim.rng import stream
 from sim.rules import recruitment
@@ -210,9 +211,13 @@ def test_a_reseller_befriends_random_people_up_to_its_count() -> None:
     assert m.graph.degree[7] == 50
     m = SocialCommerceModel(overrides=base | {"resellers.friends_median": 10_000.0})
     assert m.graph.degree[7] == 499
-    # a given graph is used as it is
+    # a graph from data is used as it is; one from build_graph, passed in, is generated
     m = SocialCommerceModel(graph=g0.to_networkx(), overrides=base)
     assert m.graph.n_ties == g0.n_ties
+    built = build_graph(plain.params.graph, stream(plain.seed, "graph"))
+    assert built.generated and not FriendGraph.from_networkx(g0.to_networkx()).generated
+    m = SocialCommerceModel(graph=built, overrides=base)
+    assert m.graph.degree[7] == 120 and m.graph.generated
     # fewer wanted than had: nothing added
     m = SocialCommerceModel(overrides=base | {"resellers.friends_median": 1.0})
     assert m.graph.n_ties == g0.n_ties
