@@ -334,16 +334,16 @@ class ResellerParams(_Section):
         300.0, "friends", "LIT 4.1 (cap 5,000: marketing accounts), F10; assumption",
         "median friend count of an initial reseller (lognormal); a reseller with fewer "
         "friends in a generated graph befriends random people up to it; 0: the graph's own",
-        ge=0, le=1e6, uncertain=(100, 2000))
+        ge=0, le=1e6)
     friends_sigma: float = param(
         1.0, "log-sd", "assumption", "log-standard deviation of initial resellers' friend "
-        "counts", ge=0, le=5, uncertain=(0.5, 1.5))
+        "counts", ge=0, le=5)
     friends_cap: int = param(5000, "friends", "LIT 4.1 (WeChat's 5,000-friend cap)",
                              "most friends a reseller can have", ge=1, le=10_000_000)
     recruit_degree_bias: float = param(
         0.0, "exponent", "assumption (0: uniform, SF8)",
         "a pitched friend is drawn with weight (friends)^bias: 0 uniform, 1 by degree",
-        ge=0, le=5, uncertain=(0, 1))
+        ge=0, le=5)
 
 
     @model_validator(mode="after")
