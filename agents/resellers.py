@@ -151,7 +151,8 @@ class Reseller(mesa.Agent):
         """Pitch "become my agent" to one random friend (F4).
 
         A request: the pitch is made with the day's other pitches, in one pass
-        (:func:`sim.rules.recruitment.pitch`); ``rng`` is accepted for
+        (:func:`sim.rules.recruitment.pitch`, from the ``pitch`` and ``accept``
+        streams); ``rng`` is accepted for
         strategies that pass one and not used.
         """
         self.model.requests.pitch(self)

@@ -479,7 +479,8 @@ class ReferenceModel(mesa.Model):
     ----------
     params : Scenario
     indptr, indices : ndarray
-        The friend graph as symmetric CSR arrays (the same graph scsim runs on).
+        The friend graph as symmetric CSR arrays (the same generated graph scsim
+        is given: its initial resellers then add friends, as scsim's do).
     seed : int
     cache_feed_load : bool
         Keep each person's ordinary feed load up to date instead of summing
@@ -512,9 +513,25 @@ class ReferenceModel(mesa.Model):
                     if strong:
                         a.strong.add(b)
                         b.strong.add(a)
+        mp, rp = params.merchants, params.resellers
+        chosen = rnd.sample(people, round(rp.initial_share * n))
+        if rp.friends_median > 0:  # marketing accounts add strangers up to their count
+            cap = min(rp.friends_cap, n - 1)
+            needs = [min(round(rnd.lognormvariate(math.log(rp.friends_median),
+                                                  rp.friends_sigma)), cap) - len(a.friend_list)
+                     for a in chosen]  # (a reseller befriended by another counts it on top)
+            for a, need in zip(chosen, needs, strict=True):
+                while need > 0 and len(a.friends) < n - 1:
+                    b = rnd.choice(people)
+                    if b is not a and b not in a.friends:
+                        a.friend_list.append(b)
+                        b.friend_list.append(a)
+                        a.friends.add(b)
+                        b.friends.add(a)
+                        a.trust[b] = b.trust[a] = tp.trust_weak
+                        need -= 1
         for a in people:
             a.ordinary_load = sum(f.ordinary_rate for f in a.friends)
-        mp, rp = params.merchants, params.resellers
         k = round(mp.follower_share * n)
         self.merchants = [RefMerchant(self, rnd.randrange(params.users.n_categories),
                                       rnd.sample(people, k)) for _ in range(mp.n_merchants)]
@@ -529,7 +546,7 @@ class ReferenceModel(mesa.Model):
         }
         shares = {"flooder": rp.share_flooder, "mixer": rp.share_mixer,
                   "curated": rp.share_curated}
-        for person in rnd.sample(people, round(rp.initial_share * n)):
+        for person in chosen:
             name = rnd.choices(list(shares), weights=list(shares.values()))[0]
             up = rnd.choice(self.merchants) if self.merchants else None
             cat = up.category if up is not None else rnd.randrange(params.users.n_categories)

@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = ["FriendGraph", "GraphError", "build_graph", "edgelist_format",
-           "EDGELIST_FORMATS"]
+           "EDGELIST_FORMATS", "row_position", "befriend"]
 
 
 class GraphError(ValueError):
@@ -44,11 +44,16 @@ class FriendGraph:
         Each row sorted ascending; symmetric; no self-loops or duplicates.
     labels : list, optional
         Original node labels (position = internal id); ``None`` for 0..n-1.
+    generated : bool
+        Built by a generator of the scenario (:func:`build_graph`), not read
+        from data: the model then gives the initial resellers their own
+        friend counts (``resellers.friends_median``).
     """
 
     indptr: np.ndarray
     indices: np.ndarray
     labels: list[Any] | None = None
+    generated: bool = False
     _rev: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -139,9 +144,10 @@ class FriendGraph:
 
     @classmethod
     def from_csr(cls, indptr: np.ndarray, indices: np.ndarray,
-                 labels: list[Any] | None = None) -> FriendGraph:
+                 labels: list[Any] | None = None, *, generated: bool = False) -> FriendGraph:
         """Wrap CSR arrays (already symmetric, sorted, loop-free)."""
-        g = cls(np.asarray(indptr, dtype=np.int64), np.asarray(indices, dtype=np.int32), labels)
+        g = cls(np.asarray(indptr, dtype=np.int64), np.asarray(indices, dtype=np.int32), labels,
+                generated)
         _check_not_empty(g)
         return g
 
@@ -451,6 +457,7 @@ def build_graph(params: Any, seed: int | np.random.Generator) -> FriendGraph:
     Returns
     -------
     FriendGraph
+        Marked ``generated`` unless read from an edge-list file.
     """
     from sim import generators as gen
 
@@ -478,4 +485,135 @@ def build_graph(params: Any, seed: int | np.random.Generator) -> FriendGraph:
     except ValueError as exc:  # a combination the generator cannot build: say which section
         raise GraphError(f"graph.generator = {params.generator!r} with graph.n_people = {n}, "
                          f"graph.mean_degree = {k:g}: {exc}") from None
-    return FriendGraph.from_csr(*arrays)
+    return FriendGraph.from_csr(*arrays, generated=True)
+
+
+def row_position(indptr: np.ndarray, indices: np.ndarray, i: np.ndarray,
+                 j: np.ndarray) -> np.ndarray:
+    """Where ``j[k]`` is, or would be inserted, in the sorted CSR row ``i[k]``.
+
+    A vectorised binary search, ``log2(largest degree) + 1`` passes over the
+    queries: no per-tie key array is built, so it costs O(queries) memory
+    on a graph of any size.
+
+    Parameters
+    ----------
+    indptr, indices : CSR arrays (rows sorted ascending)
+    i, j : int arrays (m,)
+        Rows and the values looked up.
+
+    Returns
+    -------
+    int64 array (m,)
+        Positions in ``indices``; ``j[k]`` is in row ``i[k]`` when the
+        position is below ``indptr[i[k] + 1]`` and holds ``j[k]``.
+    """
+    lo = indptr[i].astype(np.int64)
+    hi = indptr[i + 1].astype(np.int64)
+    last = max(indices.shape[0] - 1, 0)
+    while True:
+        live = lo < hi
+        if not live.any():
+            return lo
+        mid = (lo + hi) // 2
+        right = live & (indices[np.minimum(mid, last)] < j)
+        lo = np.where(right, mid + 1, lo)
+        hi = np.where(live & ~right, mid, hi)
+
+
+def befriend(graph: FriendGraph, people: np.ndarray, targets: np.ndarray,
+             rng: np.random.Generator, rounds: int = 8) -> tuple[FriendGraph, np.ndarray]:
+    """A copy of ``graph`` where ``people[k]`` has at least ``targets[k]`` friends.
+
+    Each person below their target befriends people drawn uniformly at
+    random among those who are not yet their friends (marketing accounts
+    adding strangers toward WeChat's 5,000-friend cap; LIT 4.1). A person
+    already at or above the target keeps their friends. The new friends
+    are drawn in rounds of vectorised draws, rejecting oneself, existing
+    friends and repeats; after ``rounds`` rounds a person still short
+    draws from their non-friends directly (a loop over those few people,
+    which happens only when a target is close to the number of people).
+    A person befriended by another of ``people`` counts that friend on top
+    of their own target.
+
+    Parameters
+    ----------
+    graph : FriendGraph
+    people : int array (k,)
+        Distinct internal ids.
+    targets : int array (k,)
+        Friend counts wanted, at most ``graph.n - 1``.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    FriendGraph
+        The graph with the new friendships (labels kept).
+    added : bool array (new n_ties,)
+        The directed ties that are new (both directions of each friendship).
+
+    Notes
+    -----
+    Memory is O(n + new ties) besides the copy of ``indices``: new ties are
+    inserted in place of a rebuild (:func:`row_position` finds where).
+    """
+    n = graph.n
+    people = np.asarray(people, np.int64)
+    need = np.maximum(np.asarray(targets, np.int64) - graph.degree[people], 0)
+    keys = np.zeros(0, np.int64)  # canonical keys min * n + max of the new friendships
+    us, vs = [], []
+    for _ in range(rounds):
+        if not need.any():
+            break
+        owner = np.repeat(np.arange(people.size), need)
+        u = people[owner]
+        v = rng.integers(0, n, owner.size)
+        ok = u != v
+        pos = row_position(graph.indptr, graph.indices, u, v)
+        ok &= ~((pos < graph.indptr[u + 1])
+                & (graph.indices[np.minimum(pos, graph.n_ties - 1)] == v))
+        key = np.minimum(u, v) * n + np.maximum(u, v)
+        if keys.size:  # not a friendship drawn in an earlier round
+            at = np.minimum(np.searchsorted(keys, key), keys.size - 1)
+            ok &= keys[at] != key
+        k_ok = np.flatnonzero(ok)
+        order = np.argsort(key[k_ok], kind="stable")
+        sk = key[k_ok][order]
+        first = np.ones(sk.size, bool)
+        first[1:] = sk[1:] != sk[:-1]  # the first draw of each new friendship
+        take = np.sort(k_ok[order[first]])
+        keys = np.sort(np.concatenate([keys, sk[first]]))
+        us.append(u[take])
+        vs.append(v[take])
+        need -= np.bincount(owner[take], minlength=people.size)
+    short = np.flatnonzero(need).tolist()  # the few still short: their non-friends directly
+    if short:
+        lo_end, hi_end = np.concatenate(us) if us else keys, np.concatenate(vs) if vs else keys
+        extra: dict[int, list[int]] = {}
+        for k in short:
+            u0 = int(people[k])
+            taken = np.zeros(n, bool)
+            taken[graph.indices[graph.indptr[u0]:graph.indptr[u0 + 1]]] = True
+            taken[u0] = True
+            taken[hi_end[lo_end == u0]] = True
+            taken[lo_end[hi_end == u0]] = True
+            taken[extra.get(u0, [])] = True
+            free = np.flatnonzero(~taken)
+            pick = rng.choice(free, size=min(int(need[k]), free.size), replace=False)
+            for j in pick.tolist():
+                extra.setdefault(j, []).append(u0)
+            us.append(np.full(pick.size, u0, np.int64))
+            vs.append(pick.astype(np.int64))
+    u = np.concatenate(us) if us else np.zeros(0, np.int64)
+    v = np.concatenate(vs) if vs else np.zeros(0, np.int64)
+    src, dst = np.concatenate([u, v]), np.concatenate([v, u])
+    order = np.lexsort((dst, src))
+    src, dst = src[order], dst[order]
+    pos = row_position(graph.indptr, graph.indices, src, dst)
+    indices = np.insert(graph.indices, pos, dst.astype(graph.indices.dtype))
+    indptr = graph.indptr.copy()
+    indptr[1:] += np.cumsum(np.bincount(src, minlength=n))
+    added = np.zeros(indices.shape[0], bool)
+    added[pos + np.arange(pos.size)] = True
+    return (FriendGraph.from_csr(indptr, indices, graph.labels, generated=graph.generated),
+            added)

@@ -12,9 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from sim.backend import to_device
 from sim.state.sellers import ACTIVE, BANNED, QUIT
+from sim.state.ties import MUTED, REMOVED
 
-__all__ = ["METRICS", "new_day", "observe"]
+__all__ = ["METRICS", "new_day", "observe", "flooders_in_feeds"]
 
 METRICS: dict[str, str] = {
     "ads_posted": "ads posted by resellers in Moments (after the platform's cap)",
@@ -69,6 +71,11 @@ METRICS: dict[str, str] = {
     "followers": "merchants' followers",
     "largest_component_share": "share of people in the largest connected component",
     "mean_degree": "mean friends per person in the remaining graph",
+    "flooder_exposure": "share of today's Moments openers with at least one active flooder "
+                        "among their friends, not muted or removed (F10: every feed)",
+    "flooders_per_feed_median": "median number of active flooders among the friends (not "
+                                "muted or removed) of today's Moments openers, openers with "
+                                "none included (F10: one or two)",
 }
 
 
@@ -106,3 +113,46 @@ def observe(model: Any) -> None:
     d["mean_trust_friends"] = state.mean_trust_friends()
     d["largest_component_share"] = state.largest_component_share(refresh=due)
     d["mean_degree"] = state.alive_ties / state.graph.n
+    counts = flooders_in_feeds(model)
+    if counts is None or counts.shape[0] == 0:
+        d["flooder_exposure"] = d["flooders_per_feed_median"] = float("nan")
+    else:
+        d["flooder_exposure"] = float(xp.count_nonzero(counts)) / counts.shape[0]
+        d["flooders_per_feed_median"] = float(xp.median(counts))
+
+
+def flooders_in_feeds(model: Any) -> Any:
+    """Active flooders among the friends of each of today's Moments openers (F10).
+
+    A flooder is an active reseller whose strategy is named ``flooder``
+    (刷屏王); a friend counts when the opener has neither muted them nor
+    lost the friendship. Read at the end of the day (after the day's mutes,
+    blocks and bans), by one ``bincount`` of the seller ties by viewer.
+
+    Returns
+    -------
+    int array (openers,) or None
+        Counts, on the model's array backend, in the order of the openers'
+        ids; None before the first day (nobody has opened Moments yet).
+    """
+    opened = getattr(model, "opened", None)
+    if opened is None:
+        return None
+    state = model.state
+    xp = state.xp
+    t = model.sellers
+    n_slots = t.size
+    names = [s.name for s in model.strategy_registry]
+    flooder = np.zeros(n_slots, bool)
+    if n_slots and "flooder" in names:
+        code = t.cols["strategy_code"][:n_slots]
+        flooder = ((np.asarray(names, object)[code] == "flooder")
+                   & (t.cols["status"][:n_slots] == ACTIVE))
+    st = state.st
+    n = state.graph.n
+    if not flooder.any() or st.size == 0:
+        return xp.zeros(int(xp.count_nonzero(opened)), xp.int64)
+    counted = (to_device(xp, flooder)[st.slot]
+               & ((st.flags & (MUTED | REMOVED)) == 0) & opened[st.viewer])
+    per_person = xp.bincount(st.viewer[counted], minlength=n)
+    return per_person[opened]

@@ -21,7 +21,7 @@ and the ``Reseller.strategy`` setter; every rule reads them each day.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ from agents.resellers import Reseller
 from agents.strategies import PostingStrategy, builtin_strategies
 from sim import tables
 from sim.backend import Draws, get_xp, to_device
-from sim.graph import FriendGraph, GraphError, build_graph
+from sim.graph import FriendGraph, GraphError, befriend, build_graph
 from sim.metrics import METRICS, new_day, observe
 from sim.params import Scenario
 from sim.platform import ModerationPolicy, make_policy
@@ -49,8 +49,11 @@ from sim.scenario import (
     ScenarioError,
     check_days,
     check_memory,
+    check_seed_labels,
     default_scenario,
     load_scenario,
+    missing_labels_message,
+    seed_label_index,
     validate,
     warn_empty_town,
     with_overrides,
@@ -69,6 +72,7 @@ SETUP_ONLY: tuple[str, ...] = (
     "users.n_categories", "users.need_mean", "users.budget_per_day", "users.budget_cap_days",
     "trust.trust_strong", "trust.trust_weak", "resellers.initial_share",
     "resellers.share_", "resellers.counterfeit_share", "resellers.quality_",
+    "resellers.seeding", "resellers.seed_labels", "resellers.friends_",
     "resellers.sell_price", "resellers.level1_cost", "merchants.n_merchants",
     "merchants.follower_share", "merchants.catalogue_size", "merchants.price",
     "merchants.unit_cost", "merchants.quality", "merchants.account_type",
@@ -120,6 +124,12 @@ class SocialCommerceModel(mesa.Model):
     agent_reporters : mapping, optional
         Mesa ``DataCollector`` agent reporters (attribute names or functions of
         an agent), collected each day for every reseller and merchant.
+    seed_resellers : iterable of labels, or callable, optional
+        Who starts as a reseller, instead of ``resellers.seeding``: node
+        labels, or a function of the friend graph (a networkx graph with the
+        original labels) returning labels, e.g.
+        ``lambda g: sorted(g, key=g.degree, reverse=True)[:20]``. Their
+        strategies and counterfeit flags are drawn as for random seeding.
     **params
         Dotted-key parameters, as ``mesa.batch_run`` passes them
         (``SocialCommerceModel(**{"graph.n_people": 500})``); merged into
@@ -128,8 +138,9 @@ class SocialCommerceModel(mesa.Model):
     Raises
     ------
     ScenarioError
-        A parameter is invalid (named, with what is allowed), or both ``seed``
-        and ``rng`` are given.
+        A parameter is invalid (named, with what is allowed), both ``seed``
+        and ``rng`` are given, or the initial resellers are named by labels
+        the friend graph does not hold (each such label named).
     GraphError
         ``graph.require_connected`` is set and the graph is not connected.
 
@@ -151,6 +162,8 @@ class SocialCommerceModel(mesa.Model):
                  overrides: Mapping[str, Any] | None = None,
                  interventions: Iterable[Any] = (),
                  agent_reporters: Mapping[str, Any] | None = None,
+                 seed_resellers: Iterable[Any] | Callable[[nx.Graph], Iterable[Any]]
+                 | None = None,
                  **params_kw: Any) -> None:
         if params is None:
             params = default_scenario()
@@ -172,6 +185,7 @@ class SocialCommerceModel(mesa.Model):
         if seed is not _SCENARIO_SEED:
             params = with_overrides(params, {"run.seed": int(seed)})
         check_memory(params, graph=graph)  # before anything is allocated
+        check_seed_labels(params, graph)
         self.params: Scenario = params
         self.seed = params.run.seed
         super().__init__(rng=int(stream(self.seed, "mesa").integers(2**31)))
@@ -196,11 +210,20 @@ class SocialCommerceModel(mesa.Model):
         self.source_graph: nx.Graph | None = graph if isinstance(graph, nx.Graph) else None
         if graph is None:
             graph = build_graph(params.graph, self.rngs["graph"])
+            check_seed_labels(params, graph)  # (an edge list's labels are known now)
         elif not isinstance(graph, FriendGraph):
             graph = FriendGraph.from_networkx(graph)
         self.graph = graph
-        ties = TieState.initial(xp, self._draw_strong_ties(params.graph.strong_tie_share),
-                                params.trust.trust_strong, params.trust.trust_weak)
+        #: the people who start as resellers (internal ids), in the order they are created
+        self.initial_resellers = self._choose_initial_resellers(seed_resellers)
+        added = None
+        if graph.generated:  # (not a graph read from data: a networkx graph, an edge list)
+            graph, added = self._add_reseller_friends(self.initial_resellers)
+            self.graph = graph
+        strong = self._draw_strong_ties(params.graph.strong_tie_share)
+        if added is not None:
+            strong[added] = False  # a marketing account's added friends are weak ties
+        ties = TieState.initial(xp, strong, params.trust.trust_strong, params.trust.trust_weak)
         people = Population.create(graph.n, params.users, graph.indptr, graph.indices,
                                    self.rngs["population"], xp)
         self.state = State(xp, graph, people, ties, escalation=params.users.escalation_factor,
@@ -271,14 +294,75 @@ class SocialCommerceModel(mesa.Model):
                               replace=False)
             self.merchant_list.append(Merchant(self, i, cats, np.sort(followers)))
 
+    def _choose_initial_resellers(self, chooser: Any) -> np.ndarray:
+        """Who starts as a reseller (ODD "Initialization"): internal ids, int64.
+
+        ``chooser`` (labels or a function of the networkx graph) or else
+        ``resellers.seeding``: ``random`` draws ``round(initial_share x n)``
+        people from the ``sellers`` stream (its first draw), ``degree`` takes
+        that many people of most friends (ties broken by the lower id),
+        ``list`` the people of ``resellers.seed_labels``.
+        """
+        p = self.params
+        r = p.resellers
+        g = self.graph
+        n = g.n
+        if chooser is None and r.seeding == "list":
+            chooser, what = list(r.seed_labels), "resellers.seed_labels"
+        else:
+            what = "seed_resellers"
+        if chooser is None:
+            k = int(round(r.initial_share * n))
+            warn_empty_town(p, n, stacklevel=3)
+            if r.seeding == "degree":
+                return np.argsort(-g.degree, kind="stable")[:k].astype(np.int64)
+            rng = self.rngs["sellers"]
+            return rng.choice(n, size=k, replace=False) if k else np.zeros(0, np.int64)
+        if callable(chooser):
+            net = self.source_graph if self.source_graph is not None else g.to_networkx()
+            labels = chooser(net)
+            name = getattr(chooser, "__name__", repr(chooser))
+            what = f"the labels returned by seed_resellers = {name}"
+        else:
+            labels = chooser
+        if isinstance(labels, str | bytes) or not isinstance(labels, Iterable):
+            raise ScenarioError(f"{what} = {labels!r}: expected node labels (a list)")
+        labels = list(labels)
+        ids, missing = seed_label_index(labels, n, None if g.labels is None else g.index_of)
+        if missing:
+            raise ScenarioError(missing_labels_message(what, missing, "the friend graph"))
+        if len(set(ids)) < len(ids):
+            seen: set[int] = set()
+            twice = sorted({str(lab) for lab, i in zip(labels, ids, strict=True)
+                            if i in seen or seen.add(i)})
+            raise ScenarioError(f"{what} names {twice} more than once")
+        return np.asarray(ids, np.int64)
+
+    def _add_reseller_friends(self, people: np.ndarray) -> tuple[FriendGraph, np.ndarray | None]:
+        """Initial resellers befriend random people up to their own friend counts.
+
+        Each draws a count from a lognormal of median ``resellers.friends_median``
+        and log-sd ``resellers.friends_sigma``, capped at ``resellers.friends_cap``
+        (WeChat's 5,000; LIT 4.1) and at n - 1, from the ``reseller_friends``
+        stream; see :func:`sim.graph.befriend`. Generated graphs only (built by the
+        model or by :func:`sim.graph.build_graph`): a graph read from data (a
+        networkx graph, an edge-list file) is used as it is.
+        """
+        r = self.params.resellers
+        g = self.graph
+        if r.friends_median <= 0 or people.size == 0:
+            return g, None
+        rng = self.rngs["reseller_friends"]
+        drawn = rng.lognormal(np.log(r.friends_median), r.friends_sigma, people.size)
+        target = np.minimum(np.round(drawn), min(r.friends_cap, g.n - 1)).astype(np.int64)
+        return befriend(g, people, target, rng)
+
     def _create_initial_resellers(self) -> None:
         p = self.params
         r = p.resellers
         rng = self.rngs["sellers"]
-        n = self.graph.n
-        k = int(round(r.initial_share * n))
-        warn_empty_town(p, n, stacklevel=3)
-        people = rng.choice(n, size=k, replace=False) if k else np.zeros(0, np.int64)
+        people = self.initial_resellers
+        k = people.size
         names = list(self.strategy_shares)
         probs = np.array([self.strategy_shares[s] for s in names])
         kinds = rng.choice(len(names), size=k, p=probs / probs.sum())

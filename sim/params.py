@@ -404,6 +404,44 @@ class ResellerParams(_Section):
                                        "each level's minimum order is this share of the "
                                        "level above's (rounded up to whole items)",
                                        ge=0, le=1, uncertain=(0.3, 1.0))
+    seeding: Literal["random", "degree", "list"] = param(
+        "random", "name", "assumption",
+        "who starts as a reseller: random people, the highest-degree people, or "
+        "resellers.seed_labels (the Python API also takes a function of the graph)")
+    seed_labels: list[int | str] = param(
+        [], "node labels", "user input",
+        "the initial resellers when resellers.seeding = \"list\" (then initial_share is "
+        "not read)")
+    friends_median: float = param(
+        300.0, "friends", "LIT 4.1 (cap 5,000: marketing accounts), F10; assumption",
+        "median friend count of an initial reseller (lognormal); a reseller with fewer "
+        "friends in a generated graph befriends random people up to it; 0: the graph's own",
+        ge=0, le=1e6)
+    friends_sigma: float = param(
+        1.0, "log-sd", "assumption", "log-standard deviation of initial resellers' friend "
+        "counts", ge=0, le=5)
+    friends_cap: int = param(5000, "friends", "LIT 4.1 (WeChat's 5,000-friend cap)",
+                             "most friends a reseller can have", ge=1, le=10_000_000)
+    recruit_degree_bias: float = param(
+        0.0, "exponent", "assumption (0: uniform, SF8)",
+        "a pitched friend is drawn with weight (friends)^bias: 0 uniform, 1 by degree",
+        ge=0, le=5)
+
+
+    @model_validator(mode="after")
+    def _labels_need_list_seeding(self) -> ResellerParams:
+        if self.seeding == "list" and not self.seed_labels:
+            raise ValueError("resellers.seeding = 'list' needs resellers.seed_labels: the "
+                             "node labels of the initial resellers, e.g. [3, 17, 42]")
+        if self.seed_labels and self.seeding != "list":
+            raise ValueError(f"resellers.seed_labels is given but resellers.seeding = "
+                             f"{self.seeding!r}: set resellers.seeding = 'list' to use it")
+        seen: set[Any] = set()
+        twice = [x for x in self.seed_labels if x in seen or seen.add(x)]
+        if twice:
+            raise ValueError(f"resellers.seed_labels names {sorted(set(map(str, twice)))} "
+                             "more than once; list each initial reseller once")
+        return self
 
 
 class MerchantParams(_Section):
@@ -608,6 +646,8 @@ def parameter_table() -> list[dict[str, Any]]:
 def _format_range(lo: tuple | None, hi: tuple | None, annotation: Any) -> str:
     if annotation is bool:
         return "true/false"
+    if getattr(annotation, "__origin__", None) is list:
+        return "list of node labels"
     args = getattr(annotation, "__args__", None)
     if args and all(isinstance(a, str) for a in args):
         return " | ".join(args)

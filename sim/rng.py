@@ -25,6 +25,8 @@ STREAMS += ("patience",)
 #: one stream per decision of steps 3 and 5 (issue 11: common random numbers)
 STREAMS += ("buy", "obligation", "channel", "pay", "ration", "units", "genuine", "warn",
             "recommend")
+#: seeding and recruitment: marketing accounts' extra friends, pitches, acceptances
+STREAMS += ("reseller_friends", "pitch", "accept")
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

@@ -10,7 +10,8 @@ work starts: :func:`check_memory` (the memory a town needs against what the
 machine has), :func:`check_days` (a run's length within ``run.days``'s
 range), :func:`town_warnings` (a town where nobody sells) and
 :func:`check_range` (a number a caller maps onto parameters, such as the
-app's sliders).
+app's sliders) and :func:`check_seed_labels` (initial resellers named by
+labels that the friend graph must hold).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
@@ -45,6 +47,8 @@ __all__ = [
     "check_memory",
     "check_days",
     "check_range",
+    "check_seed_labels",
+    "seed_label_index",
     "graph_size",
     "path_problem",
     "read_text_file",
@@ -452,6 +456,16 @@ def memory_breakdown(scenario: Scenario, *, n_people: int | None = None,
                     f"{n_src} x users.n_categories = {u.n_categories}")
     out["resellers' ties"] = (int(r.initial_share * ties) * BYTES_PER_SELLER_TIE,
                               f"resellers.initial_share = {r.initial_share:g} of the ties")
+    generated = (graph is None and n_people is None and g.generator != "edgelist"
+                 or bool(getattr(graph, "generated", False)))
+    if r.friends_median > 0 and generated:
+        k = len(r.seed_labels) if r.seeding == "list" else int(round(r.initial_share * n))
+        mean = min(r.friends_cap, n - 1, r.friends_median * math.exp(r.friends_sigma ** 2 / 2))
+        extra = int(k * max(0.0, mean - float(g.mean_degree)))
+        out["resellers' extra friends"] = (
+            extra * (2 * per_tie + BYTES_PER_SELLER_TIE),
+            f"{k:,} initial resellers x resellers.friends_median = {r.friends_median:g} "
+            f"(resellers.friends_sigma = {r.friends_sigma:g}): {2 * extra:,} directed ties")
     inflow = m.paid_followers_per_day + m.offline_followers_per_day
     followers = min(n, int(m.follower_share * n + inflow * scenario.run.days))
     out["merchants"] = (
@@ -607,6 +621,80 @@ def check_range(name: str, value: Any, lo: float = 0.0, hi: float = 1.0) -> floa
     return float(value)
 
 
+def seed_label_index(labels: Any, n: int, index_of: Any) -> tuple[list[int], list[Any]]:
+    """Internal ids of node ``labels`` and the labels not found.
+
+    Parameters
+    ----------
+    labels : iterable
+        Node labels.
+    n : int
+        Number of people (the labels are 0..n-1 when ``index_of`` is None).
+    index_of : callable or None
+        Label -> internal id, raising KeyError for a missing label
+        (:meth:`sim.graph.FriendGraph.index_of`); a label that is a whole
+        number is also looked up as text, since an edge-list file's labels
+        are text.
+    """
+    ids, missing = [], []
+    for lab in labels:
+        if index_of is None:
+            ok = isinstance(lab, int | np.integer) and not isinstance(lab, bool) and 0 <= lab < n
+            (ids.append(int(lab)) if ok else missing.append(lab))
+            continue
+        try:
+            ids.append(index_of(lab))
+        except KeyError:
+            try:
+                if not isinstance(lab, int | np.integer) or isinstance(lab, bool):
+                    raise KeyError(lab) from None
+                ids.append(index_of(str(lab)))
+            except KeyError:
+                missing.append(lab)
+    return ids, missing
+
+
+def check_seed_labels(scenario: Scenario, graph: Any = None) -> None:
+    """Raise if ``resellers.seed_labels`` names people the friend graph does not hold.
+
+    Checked before the town is built: against ``graph`` when one is given (a
+    networkx graph or FriendGraph), else against the generated graph's labels
+    0..``graph.n_people``-1. An edge-list graph is checked once it is read.
+
+    Raises
+    ------
+    ScenarioError
+        Naming every missing label.
+    """
+    r = scenario.resellers
+    if r.seeding != "list":
+        return
+    if graph is None:
+        if scenario.graph.generator == "edgelist":
+            return
+        _, missing = seed_label_index(r.seed_labels, scenario.graph.n_people, None)
+        where = f"the generated graph (labels 0..{scenario.graph.n_people - 1})"
+    elif hasattr(graph, "index_of"):
+        _, missing = seed_label_index(r.seed_labels, graph.n,
+                                      None if graph.labels is None else graph.index_of)
+        where = "the friend graph"
+    else:
+        nodes = set(graph.nodes())
+        missing = [x for x in r.seed_labels if x not in nodes
+                   and not (isinstance(x, int) and str(x) in nodes)]
+        where = "the friend graph"
+    if missing:
+        raise ScenarioError(missing_labels_message("resellers.seed_labels", missing, where))
+
+
+def missing_labels_message(what: str, missing: list[Any], where: str) -> str:
+    """``what names N label(s) that are not in where: [...]``."""
+    shown = ", ".join(_short(x, 40) for x in missing[:20])
+    more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
+    return (f"{what} names {len(missing)} label(s) that are not in {where}: "
+            f"{shown}{more}")
+
+
 def town_warnings(scenario: Scenario, n_people: int) -> list[str]:
     """Why nothing will happen in a town, if so: no seller at all.
 
@@ -616,7 +704,7 @@ def town_warnings(scenario: Scenario, n_people: int) -> list[str]:
     """
     r, m = scenario.resellers, scenario.merchants
     k = int(round(r.initial_share * n_people))
-    if k > 0:
+    if k > 0 or r.seeding == "list":
         return []
     need = 1.0 / max(n_people, 1)
     fix = (f"raise resellers.initial_share to at least {math.ceil(need * 1e4) / 1e4:g} "

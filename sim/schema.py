@@ -377,6 +377,8 @@ _METRIC_TYPES: dict[str, tuple[str, str, bool]] = {
     "followers": ("int64", "follows", False),
     "largest_component_share": ("float64", "share", False),
     "mean_degree": ("float64", "friends/person", False),
+    "flooder_exposure": ("float64", "share", False),
+    "flooders_per_feed_median": ("float64", "flooders", False),
 }
 
 

@@ -187,7 +187,8 @@ def test_default_scenario_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         ("[graph]\nn_people = 20\nmean_degree = 50\n",
          ["graph.mean_degree = 50", "graph.n_people = 20"]),
         ("[graph]\ngenerator = \"communities\"\nn_people = 200\nmean_degree = 6\n"
-         "n_communities = 4\np_within = 1.0\nrequire_connected = true\n",
+         "n_communities = 4\np_within = 1.0\nrequire_connected = true\n"
+         "[resellers]\nfriends_median = 0.0\n",  # (marketing accounts would join them)
          ["graph.require_connected = true", "disconnected", "25.0%"]),
     ],
     ids=["probability", "negative", "unknown-key", "wrong-type", "bad-name", "shares",

@@ -57,7 +57,8 @@ def test_reference_is_mesa_agents() -> None:
 
     from benchmarks.mesa_reference import Person, ReferenceModel
 
-    scn = with_overrides(default_scenario(), {"graph.n_people": 200, "graph.mean_degree": 10})
+    scn = with_overrides(default_scenario(), {"graph.n_people": 200, "graph.mean_degree": 10,
+                                              "resellers.friends_median": 0.0})
     g = build_graph(scn.graph, stream(0, "graph"))
     m = ReferenceModel(scn, g.indptr, g.indices, seed=0)
     people = m.agents_by_type[Person]

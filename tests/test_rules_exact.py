@@ -406,7 +406,7 @@ def test_pitches_made_after_planning_join_the_same_day() -> None:
 
 def test_pitches_queued_after_planning_are_made_at_the_join() -> None:
     # a pitch requested after step 1 waits in model.requests; step 7 (join) makes it with
-    # the sellers' stream, and the accepted friend joins at once
+    # the pitch and accept streams, and the accepted friend joins at once
     over = {"resellers.p_accept": 1.0, "trust.trust_weak": 1.0}
     m = build(nx.Graph([("x", "y")]), {"x"}, over)
     x = m.reseller_of("x")
@@ -414,24 +414,24 @@ def test_pitches_queued_after_planning_are_made_at_the_join() -> None:
     assert recruitment.join(m) == 1
     assert m.reseller_of("y").upstream is x and x.recruits == 1
     assert m.requests.take_pitches().tolist() == []
-    # the pitch drew from the sellers' stream: the same draws as a direct pitch
+    # the pitch drew from the pitch and accept streams: the same draws as a direct pitch
     a = build(nx.Graph([("x", "y")]), {"x"}, over)
     b = build(nx.Graph([("x", "y")]), {"x"}, over)
     a.requests.pitch(a.reseller_of("x"))
     recruitment.join(a)
-    recruitment.pitch(b, np.array([b.reseller_of("x").slot]), b.rngs["sellers"])
-    assert a.rngs["sellers"].random() == b.rngs["sellers"].random()
+    recruitment.pitch(b, np.array([b.reseller_of("x").slot]))
+    for name in ("pitch", "accept", "sellers"):
+        assert a.rngs[name].random() == b.rngs[name].random()
 
 
 def test_pitch_acceptance_is_p_accept_times_trust() -> None:
     # one pitch of R to its only friend: accepted with p_accept x trust = 0.8 x 0.5
     over = {"resellers.p_accept": 0.8, "trust.trust_weak": 0.5}
     m = build(nx.Graph([("R", "a")]), {"R"}, over)
-    rng = np.random.default_rng(0)
     n, hits = 4000, 0
     for _ in range(n):
         m.pending_recruits = {}
-        recruitment.pitch(m, np.array([0]), rng)
+        recruitment.pitch(m, np.array([0]))
         hits += len(m.pending_recruits)
     assert abs(hits - n * 0.4) <= four_sd(n, 0.4)  # 4 sd = 124
     assert m.pending_recruits in ({}, {m.graph.index_of("a"): m.reseller_list[0]})
@@ -441,12 +441,11 @@ def test_pitch_to_a_uniform_friend() -> None:
     # R has 4 friends: each pitch goes to one of them, 1/4 each (N = 4000: 4 sd = 110)
     over = {"resellers.p_accept": 1.0, "trust.trust_weak": 1.0}
     m = build(star(), {"R"}, over)
-    rng = np.random.default_rng(1)
     counts: dict[int, int] = {}
     n = 4000
     for _ in range(n):
         m.pending_recruits = {}
-        recruitment.pitch(m, np.array([0]), rng)
+        recruitment.pitch(m, np.array([0]))
         (f,) = m.pending_recruits
         counts[f] = counts.get(f, 0) + 1
     assert sorted(m.graph.label(f) for f in counts) == ["a", "b", "c", "d"]
@@ -462,9 +461,8 @@ def test_pitch_skips_removed_friends_sellers_and_pending_offers() -> None:
     m = build(nx.Graph([("R", "a")]), {"R"}, over, fixed(1))
     m.step()
     assert day(m)["blocks"] == 1
-    rng = np.random.default_rng(0)
     for _ in range(20):
-        recruitment.pitch(m, np.array([0]), rng)
+        recruitment.pitch(m, np.array([0]))
     assert m.pending_recruits == {}
     # a friend who sells already is not recruited
     m = build(nx.Graph([("x", "y")]), {"x", "y"}, {"resellers.p_accept": 1.0,
@@ -478,10 +476,10 @@ def test_pitch_skips_removed_friends_sellers_and_pending_offers() -> None:
     up = m.reseller_list[0]
     y = m.graph.index_of("y")
     m.pending_recruits = {y: "first offer"}
-    recruitment.pitch(m, np.array([0]), rng)
+    recruitment.pitch(m, np.array([0]))
     assert m.pending_recruits == {y: "first offer"}
     m.pending_recruits = {}
-    recruitment.pitch(m, np.array([0]), rng)
+    recruitment.pitch(m, np.array([0]))
     assert m.pending_recruits == {y: up}
     # with an offer pending elsewhere, a friend who sells is still not pitched
     m = build(nx.Graph([("x", "y"), ("y", "w")]), {"x", "y"}, {"resellers.p_accept": 1.0,
@@ -489,7 +487,7 @@ def test_pitch_skips_removed_friends_sellers_and_pending_offers() -> None:
     w = m.graph.index_of("w")
     m.pending_recruits = {w: "other offer"}
     for _ in range(5):
-        recruitment.pitch(m, np.array([m.reseller_of("x").slot]), rng)
+        recruitment.pitch(m, np.array([m.reseller_of("x").slot]))
     assert m.pending_recruits == {w: "other offer"}
 
 
@@ -509,11 +507,10 @@ def test_the_first_accepted_offer_wins() -> None:
     m = build(nx.Graph([("x", "y"), ("y", "z")]), {"x", "z"}, over)
     x, z = m.reseller_of("x"), m.reseller_of("z")
     y = m.graph.index_of("y")
-    rng = np.random.default_rng(2)
     n, from_x = 2000, 0
     for _ in range(n):
         m.pending_recruits = {}
-        recruitment.pitch(m, np.array([x.slot, z.slot]), rng)
+        recruitment.pitch(m, np.array([x.slot, z.slot]))
         assert list(m.pending_recruits) == [y]
         from_x += m.pending_recruits[y] is x
     assert abs(from_x - n / 2) <= four_sd(n, 0.5)

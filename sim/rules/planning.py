@@ -103,5 +103,4 @@ def _plan_resellers(model: SocialCommerceModel) -> None:
     t["life_today"][:n] = life
     t["group_ads_today"][:n] = groups
     recruitment.pitch(model, np.concatenate([np.flatnonzero(pitch),
-                                             model.requests.take_pitches()]),
-                      model.rngs["sellers"])
+                                             model.requests.take_pitches()]))

@@ -1,6 +1,11 @@
 """Recruitment: resellers pitch friends to become their sub-agents (ODD steps 1 and 7; F4).
 
-A pitching seller picks one friend uniformly. The friend considers the offer
+A pitching seller picks one friend: uniformly when
+``resellers.recruit_degree_bias`` is 0 (as in Gastwirth's model of SF8),
+else with weight (the friend's number of friends at the start) to the power
+of the bias, so that recruitment favours well-connected friends. The
+friends are drawn from the ``pitch`` stream, the acceptances from the
+``accept`` stream (one stream per decision). The friend considers the offer
 if the friendship is alive, the friend sells nothing and has no offer
 pending, and accepts with probability ``resellers.p_accept`` times the
 friend's trust in the seller. A friend pitched by several sellers joins the
@@ -26,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.backend import to_device, to_host
+from sim.kernels import ragged_positions
 from sim.state.ties import REMOVED
 
 if TYPE_CHECKING:
@@ -36,7 +42,7 @@ PARAMS = ("resellers",)
 READS = ("ties: trust, REMOVED", "people: role", "sellers: person, level, category, price, "
          "cost, base_quality")
 WRITES = ("model.pending_recruits", "sellers: recruits (via new resellers)")
-STREAMS = ("sellers",)
+STREAMS = ("pitch", "accept")
 
 
 class Requests:
@@ -55,23 +61,25 @@ class Requests:
         return out
 
 
-def pitch(model: SocialCommerceModel, slots: np.ndarray, rng: np.random.Generator) -> None:
-    """Sellers ``slots`` each pitch one random friend, in one pass (one read of trust).
+def pitch(model: SocialCommerceModel, slots: np.ndarray) -> None:
+    """Sellers ``slots`` each pitch one friend, in one pass (one read of trust).
 
     Accepted offers are kept in ``model.pending_recruits`` (friend -> upstream).
+    The friends are drawn from the ``pitch`` stream, the acceptances from ``accept``.
     """
     if slots.size == 0:
         return
     state = model.state
     g = state.graph
-    slots = slots[rng.permutation(slots.size)]  # the order offers are made in
+    rng_pitch = model.rngs["pitch"]
+    slots = slots[rng_pitch.permutation(slots.size)]  # the order offers are made in
     person = model.sellers.cols["person"][slots]
     lo = g.indptr[person]
     deg = g.indptr[person + 1] - lo
     has = deg > 0
-    slots, lo, deg = slots[has], lo[has], deg[has]
-    e = lo + (rng.random(slots.size) * deg).astype(np.int64)  # a uniform friend each
-    u = rng.random(slots.size)
+    slots, person, lo, deg = slots[has], person[has], lo[has], deg[has]
+    e = pick_friends(model, person, lo, deg, rng_pitch.random(slots.size))
+    u = model.rngs["accept"].random(slots.size)
     friend = g.indices[e].astype(np.int64)
     ok = ((state.removed_host[e] & REMOVED) == 0) & (state.role_host[friend] == 0)
     if model.pending_recruits:
@@ -87,11 +95,48 @@ def pitch(model: SocialCommerceModel, slots: np.ndarray, rng: np.random.Generato
         model.pending_recruits[f] = agents[s]
 
 
+def pick_friends(model: SocialCommerceModel, person: np.ndarray, lo: np.ndarray,
+                 deg: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The tie each of ``person`` pitches along, by inverse CDF of uniform draws ``x``.
+
+    Bias 0: friend ``floor(x deg)`` of the row. Bias ``b > 0``: friend ``j``
+    weighted by ``degree[j] ** b`` (friends at the start), found by a search
+    in the cumulative weights of the pitching rows together (O(their friends)).
+
+    Parameters
+    ----------
+    person, lo, deg : int arrays (m,)
+        Pitching people, their CSR row starts and their friend counts (> 0).
+    x : float array (m,)
+        Uniform draws in [0, 1).
+
+    Returns
+    -------
+    int64 array (m,)
+        Tie ids ``person -> friend``.
+    """
+    bias = model.params.resellers.recruit_degree_bias
+    if bias == 0:
+        return lo + (x * deg).astype(np.int64)  # a uniform friend each
+    g = model.state.graph
+    w = model.caches.get(("degree_weight", bias))
+    if w is None:
+        w = model.caches[("degree_weight", bias)] = g.degree.astype(np.float64) ** bias
+    pos, owner = ragged_positions(g.indptr, person)
+    cum = np.cumsum(w[g.indices[pos]])
+    start = np.concatenate([[0], np.cumsum(deg)[:-1]])  # each row's first entry in pos
+    base = np.where(start > 0, cum[start - 1], 0.0)
+    total = cum[start + deg - 1] - base
+    k = np.searchsorted(cum, base + x * total, side="right")
+    k = np.minimum(np.maximum(k, start), start + deg - 1)  # (rounding at the row ends)
+    return pos[k].astype(np.int64)
+
+
 def join(model: SocialCommerceModel) -> int:
     """Step 7: accepted recruits become resellers; returns how many joined."""
     queued = model.requests.take_pitches()  # (pitches made outside the sellers' turns)
     if queued.size:
-        pitch(model, queued, model.rngs["sellers"])
+        pitch(model, queued)
     p = model.params.resellers
     ct = model.sellers.cols
     new_slots = []
