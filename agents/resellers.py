@@ -142,7 +142,7 @@ class Reseller(mesa.Agent):
         ValueError
             The strategy planned a negative count.
         """
-        plan = self.strategy.plan(self, self.model.rngs["sellers"])
+        plan = self.strategy.plan(self, self.model.rngs["plan"])
         if plan.ads < 0 or plan.lifestyle < 0:
             raise ValueError(f"strategy {self.strategy.name!r} planned {plan}; counts must be >= 0")
         return plan

@@ -41,7 +41,7 @@ from sim.graph import FriendGraph, GraphError, befriend, build_graph
 from sim.metrics import METRICS, new_day, observe
 from sim.params import Scenario
 from sim.platform import ModerationPolicy, make_policy
-from sim.rng import STREAMS, stream
+from sim.rng import ARRAY_STREAMS, STREAMS, stream
 from sim.rules import feed, moderation, money, orders, planning, pushes, reactions, relationships
 from sim.rules.recruitment import Requests
 from sim.rules.supply import buy_stock
@@ -192,13 +192,7 @@ class SocialCommerceModel(mesa.Model):
         self.rngs = {name: stream(self.seed, name) for name in STREAMS}
         xp = get_xp(params.run.backend)
         # draws on the device from the streams the daily arrays use (on NumPy: the streams)
-        self.draws = {name: Draws(xp, self.rngs[name])
-                      for name in ("feed", "purchases", "reactions", "merchants")}
-        self.draws.update({name: Draws(xp, self.rngs[name])
-                           for name in ("open", "read", "report", "churn", "complain")})
-        self.draws.update({name: Draws(xp, self.rngs[name]) for name in (
-            "buy", "obligation", "channel", "pay", "ration", "units", "genuine", "warn",
-            "recommend", "push_open", "push_buy", "push_pay", "push_units", "push_genuine")})
+        self.draws = {name: Draws(xp, self.rngs[name]) for name in ARRAY_STREAMS}
         self.day = 0
         self.today: dict[str, float] = new_day()
         self.interventions = sorted(interventions, key=lambda iv: iv.day)

@@ -12,21 +12,33 @@ import zlib
 
 import numpy as np
 
-__all__ = ["stream", "STREAMS"]
+__all__ = ["stream", "STREAMS", "SETUP_STREAMS", "DECISION_STREAMS", "ARRAY_STREAMS"]
 
-#: The streams the model uses, by the process that draws from them.
-STREAMS = ("graph", "population", "sellers", "feed", "reactions", "purchases", "recruit",
-           "merchants", "groups", "platform", "mesa")
-#: one stream per decision (issue 11): who opens Moments, what is read, reports, background
-#: unfriending, sellers' plans, counterfeit complaints, initial account ages
-STREAMS += ("open", "read", "report", "churn", "plan", "complain", "accounts")
-#: reseller economics: each reseller's patience before quitting
-STREAMS += ("patience",)
-#: one stream per decision of steps 3 and 5 (issue 11: common random numbers)
-STREAMS += ("buy", "obligation", "channel", "pay", "ration", "units", "genuine", "warn",
-            "recommend")
-#: seeding and recruitment: marketing accounts' extra friends, pitches, acceptances
-STREAMS += ("reseller_friends", "pitch", "accept")
+#: Set-up streams: the friend graph, people's traits, who sells (seeding, strategies,
+#: counterfeit flags), marketing accounts' extra friends, initial account ages,
+#: merchants' followers, groups, and Mesa's own generator.
+SETUP_STREAMS = ("graph", "population", "sellers", "reseller_friends", "accounts", "merchants",
+                 "groups", "mesa")
+
+#: One stream per decision of the day (common random numbers): a parameter that changes
+#: one decision's number of draws leaves every other decision's draws where they were.
+DECISION_STREAMS = (
+    "open", "read",  # step 2: who opens Moments; what each opener reads
+    "buy", "obligation", "channel",  # step 3: intents, buying to support a friend, channel
+    "report", "churn",  # step 4: reports; background unfriending
+    "pay", "ration", "units", "genuine", "warn", "recommend", "complain",  # step 5: orders
+    "push_plan", "push_open", "push_buy", "push_pay", "push_units", "push_genuine",  # pushes
+    "followers",  # merchants' paid and offline followers
+    "plan", "pitch", "accept", "patience",  # sellers' plans, recruitment, patience
+)
+
+#: Every stream the model uses.
+STREAMS = SETUP_STREAMS + DECISION_STREAMS
+
+#: Streams drawn on the array backend (device draws, :class:`sim.backend.Draws`).
+ARRAY_STREAMS = ("open", "read", "buy", "obligation", "channel", "report", "churn", "pay",
+                 "ration", "units", "genuine", "warn", "recommend", "complain", "push_open",
+                 "push_buy", "push_pay", "push_units", "push_genuine")
 
 
 def stream(seed: int, name: str) -> np.random.Generator:
