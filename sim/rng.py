@@ -63,7 +63,3 @@ def stream(seed: int, name: str) -> np.random.Generator:
     """
     key = zlib.crc32(name.encode("utf-8"))
     return np.random.default_rng(np.random.SeedSequence([int(seed), key]))
-#: merchants: pushes planned, opened, bought from, paid, their units and genuine items;
-#: followers gained (paid and offline)
-STREAMS += ("push_plan", "push_open", "push_buy", "push_pay", "push_units", "push_genuine",
-            "followers")

@@ -491,7 +491,7 @@ def estimate_memory(scenario: Scenario, *, n_people: int | None = None,
     Examples
     --------
     >>> from sim.params import Scenario
-    >>> 1.5e9 < estimate_memory(Scenario(graph={"n_people": 1_000_000})) < 3e9
+    >>> 2e9 < estimate_memory(Scenario(graph={"n_people": 1_000_000})) < 4.5e9
     True
     """
     return sum(b for b, _ in memory_breakdown(scenario, n_people=n_people, n_ties=n_ties,

@@ -211,7 +211,8 @@ def test_daily_streams_shared_across_word_of_mouth_loss() -> None:
         ({"resellers.counterfeit_share": 0.0, "resellers.quality_genuine": 1.0,
           "strategies.curated_quality_bonus": 0.0}, {"trust.p_word_of_mouth": 0.9}),
         # a report threshold nobody reaches bans nobody
-        ({"users.p_report": 0.0}, {"platform.report_threshold": 1}),
+        ({"users.p_report": 0.0, "users.p_report_counterfeit": 0.0},
+         {"platform.report_threshold": 1}),
     ],
     ids=["cap-not-binding", "no-counterfeits", "no-reports"],
 )
