@@ -153,13 +153,13 @@ class UserParams(_Section):
     """Ordinary people: activity, attention, tolerance, needs, budget."""
 
     p_open_mean: float = param(
-        0.67, "probability/day", f"{CAL} (prior 0.85: LIT 4.1, DAU/MAU 0.88; F6 guessed 0.5)",
+        0.85, "probability/day", "LIT 4.1 (DAU/MAU 0.88; F6 guessed 0.5)",
         "mean daily probability of opening Moments", gt=0, le=1, uncertain=(0.5, 0.95))
     p_open_concentration: float = param(
         4.0, "beta a+b", "assumption", "Beta concentration of the daily-open probability",
         gt=0, le=1000)
     attention_mean: float = param(
-        19.79, "items/visit", f"{CAL} (prior 25: assumption)",
+        25.0, "items/visit", "assumption",
         "mean number of feed items read per visit",
         gt=0, le=10_000, uncertain=(10, 60))
     ordinary_posts_per_day: float = param(
@@ -182,30 +182,31 @@ class UserParams(_Section):
         3.0, "multiplier", "F8 ('生活不易')",
         "tolerant people's thresholds are this many times higher", ge=1, le=100)
     escalation_factor: float = param(
-        2.0, "multiplier", "assumption (the model's specification, step 4), F7, F8",
+        2.0, "multiplier",
+        f"{CAL} (prior 2: assumption, the model's specification, step 4; F7, F8)",
         "a muter blocks a seller it muted once annoyance reaches this multiple of its mute "
-        "threshold (escalation)", ge=1, le=100)
+        "threshold (escalation)", ge=1, le=100, uncertain=(1.2, 4.0))
     report_threshold: float = param(
-        18.54, "annoyance", f"{CAL} (prior 12: F12, users report over-marketing)",
+        12.0, "annoyance", "F12 (users report over-marketing)",
         "annoyance at which a person may report the poster", gt=0, le=1e6,
         uncertain=(5, 40))
-    p_report: float = param(0.03299, "probability", f"{CAL} (prior 0.1: F12, assumption)",
+    p_report: float = param(0.1, "probability", "F12, assumption",
                             "probability of reporting once over the report threshold",
                             ge=0, le=1, uncertain=(0.02, 0.3))
     threshold_spread: float = param(0.3, "log-sd", "LIT U7 (heterogeneous response)",
                                     "lognormal spread of individual thresholds", ge=0, le=3)
     p_background_unfriend: float = param(
-        0.0004327, "probability/day",
-        f"{CAL} (prior 0.0005: LIT U1, 43% unfollow in 51 days on Twitter; lower on WeChat)",
+        0.0005, "probability/day",
+        "LIT U1 (43% unfollow in 51 days on Twitter; lower on WeChat)",
         "chance a person unfriends a random friend for reasons other than ads", ge=0, le=1,
         uncertain=(0.0001, 0.005))
     annoyance_per_ad: float = param(1.0, "annoyance/ad", "assumption",
                                     "annoyance added by one unwanted ad seen", ge=0, le=1000)
     annoyance_per_direct: float = param(
-        1.0, "annoyance/ad", "assumption, LIT U15 (73.2% disturbed by group messages)",
+        1.0, "annoyance/ad",
+        f"{CAL} (prior 1: assumption, LIT U15, 73.2% disturbed by group messages)",
         "annoyance added by one ad that reaches a person who muted the seller (a group or "
-        "direct message); 1 = as much as any ad (no source gives more; sensitivity 1-3)",
-        ge=0, le=1000)
+        "direct message); 1 = as much as any ad", ge=0, le=1000, uncertain=(1.0, 3.0))
     p_report_counterfeit: float = param(
         0.1, "probability/order", "assumption, F12, LIT U13 (complaints about counterfeits)",
         "probability a buyer who received a counterfeit reports the seller", ge=0, le=1)
@@ -294,14 +295,14 @@ class PurchaseParams(_Section):
     """Conversion of an ad seen into an order."""
 
     p_buy_base: float = param(
-        0.0323, "probability/ad", f"{CAL} (prior 0.06: F14, low conversion)",
+        0.06, "probability/ad", "F14 (low conversion)",
         "purchase probability per ad at full trust and need, reference price",
         ge=0, le=1, uncertain=(0.005, 0.08))
     reference_price: float = param(100.0, "RMB", "assumption",
                                    "price at which the price factor is 1", gt=0, le=1e7)
     price_elasticity: float = param(1.0, "exponent", "assumption",
                                     "purchase probability scales as (ref/price)^e", ge=0, le=10)
-    fatigue: float = param(0.115, "1/annoyance", f"{CAL} (prior 0.15: LIT U7, U8)",
+    fatigue: float = param(0.15, "1/annoyance", "LIT U7, U8",
                            "purchase probability scales as exp(-fatigue * annoyance)", ge=0, le=100,
                            uncertain=(0.02, 0.5))
     p_payment_fail: float = param(0.1, "probability", "F17",
@@ -413,10 +414,11 @@ class ResellerParams(_Section):
         "the initial resellers when resellers.seeding = \"list\" (then initial_share is "
         "not read)")
     friends_median: float = param(
-        300.0, "friends", "LIT 4.1 (cap 5,000: marketing accounts), F10; assumption",
+        300.0, "friends",
+        f"{CAL} (prior 300: LIT 4.1, cap 5,000: marketing accounts; F10; assumption)",
         "median friend count of an initial reseller (lognormal); a reseller with fewer "
         "friends in a generated graph befriends random people up to it; 0: the graph's own",
-        ge=0, le=1e6)
+        ge=0, le=1e6, uncertain=(50.0, 1000.0))
     friends_sigma: float = param(
         1.0, "log-sd", "assumption", "log-standard deviation of initial resellers' friend "
         "counts", ge=0, le=5)

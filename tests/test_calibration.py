@@ -13,6 +13,7 @@ from experiments.calibrate import (
     CLAIMS,
     DOC_BEGIN,
     DOC_END,
+    FITTED,
     TARGETS,
     _prior_value,
     calibrate,
@@ -82,10 +83,14 @@ def test_each_miss_measures_its_target() -> None:
     assert target_misses(_fit(flooder_exposure=0.99))["flooder_exposure"] == 0.0
 
 
-def test_fitted_parameters_are_the_declared_uncertain_ones() -> None:
+def test_fitted_parameters_are_declared_uncertain_and_the_rest_are_not_calibrated() -> None:
     keys = [r["key"] for r in uncertain_parameters()]
-    declared = [r["key"] for r in parameter_table() if r["uncertain"] is not None]
-    assert keys == declared and len(keys) >= 5
+    assert keys == list(FITTED) and len(keys) >= 5
+    rows = {r["key"]: r for r in parameter_table()}
+    assert all(rows[k]["uncertain"] is not None for k in keys)
+    # a parameter outside the fit does not claim to be calibrated (its value is sourced)
+    for key, row in rows.items():
+        assert ("calibrated" in str(row["source"])) == (key in FITTED), key
 
 
 def test_simulation_is_real_and_responds_to_parameters() -> None:
