@@ -154,7 +154,9 @@ CLAIMS: dict[str, Target] = {t.name: t for t in (
 FITTED = ("users.mute_threshold", "users.block_threshold", "users.escalation_factor",
           "users.annoyance_decay", "users.annoyance_per_direct",  # the reaction ladder
           "merchants.annoyance_per_push", "merchants.unfollow_threshold",  # followers lost
-          "resellers.friends_median",  # exposure to flooders
+          # (exposure to flooders: resellers.friends_median was fitted in a second search,
+          # to 844 friends, without meeting F10's exposure: people mute flooders within
+          # days; it stays an assumption and a sensitivity parameter, docs/calibration.md)
           "resellers.p_pitch", "resellers.p_accept")  # prevalence
 
 

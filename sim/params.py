@@ -415,7 +415,7 @@ class ResellerParams(_Section):
         "not read)")
     friends_median: float = param(
         300.0, "friends",
-        f"{CAL} (prior 300: LIT 4.1, cap 5,000: marketing accounts; F10; assumption)",
+        "assumption (LIT 4.1: cap 5,000, marketing accounts; F10)",
         "median friend count of an initial reseller (lognormal); a reseller with fewer "
         "friends in a generated graph befriends random people up to it; 0: the graph's own",
         ge=0, le=1e6, uncertain=(50.0, 1000.0))
