@@ -172,17 +172,17 @@ class UserParams(_Section):
     share_blocker: float = param(0.43, "share", "F8, LIT U4 (43% exit)",
                                  "share of people of the blocking type", ge=0, le=1)
     mute_threshold: float = param(
-        7.194, "annoyance", f"{CAL} (prior 8: assumption)",
+        5.231, "annoyance", f"{CAL} (prior 8: assumption)",
         "annoyance at which a muter mutes the poster", gt=0, le=1e6, uncertain=(2, 20))
     block_threshold: float = param(
-        26.05, "annoyance", f"{CAL} (prior 14: assumption)",
+        12.2, "annoyance", f"{CAL} (prior 14: assumption)",
         "annoyance at which a blocker blocks or unfriends", gt=0, le=1e6,
         uncertain=(3, 30))
     tolerant_factor: float = param(
         3.0, "multiplier", "F8 ('生活不易')",
         "tolerant people's thresholds are this many times higher", ge=1, le=100)
     escalation_factor: float = param(
-        2.0, "multiplier",
+        1.939, "multiplier",
         f"{CAL} (prior 2: assumption, the model's specification, step 4; F7, F8)",
         "a muter blocks a seller it muted once annoyance reaches this multiple of its mute "
         "threshold (escalation)", ge=1, le=100, uncertain=(1.2, 4.0))
@@ -203,7 +203,7 @@ class UserParams(_Section):
     annoyance_per_ad: float = param(1.0, "annoyance/ad", "assumption",
                                     "annoyance added by one unwanted ad seen", ge=0, le=1000)
     annoyance_per_direct: float = param(
-        1.0, "annoyance/ad",
+        1.978, "annoyance/ad",
         f"{CAL} (prior 1: assumption, LIT U15, 73.2% disturbed by group messages)",
         "annoyance added by one ad that reaches a person who muted the seller (a group or "
         "direct message); 1 = as much as any ad", ge=0, le=1000, uncertain=(1.0, 3.0))
@@ -211,7 +211,7 @@ class UserParams(_Section):
         0.1, "probability/order", "assumption, F12, LIT U13 (complaints about counterfeits)",
         "probability a buyer who received a counterfeit reports the seller", ge=0, le=1)
     annoyance_decay: float = param(
-        0.153, "share/day", f"{CAL} (prior 0.15: LIT U9, annoyance decays fast)",
+        0.2228, "share/day", f"{CAL} (prior 0.15: LIT U9, annoyance decays fast)",
         "share of annoyance that fades each day", ge=0, le=1, uncertain=(0.05, 0.4))
     n_categories: int = param(5, "categories", "assumption", "number of product categories",
                               ge=1, le=1000)
@@ -378,10 +378,10 @@ class ResellerParams(_Section):
     fixed_cost_per_day: float = param(2.0, "RMB/day", "assumption",
                                       "daily cost of running a reseller business", ge=0,
                                       le=1e7)
-    p_pitch: float = param(0.1301, "probability/day", f"{CAL} (prior 0.1: F4)",
+    p_pitch: float = param(0.01845, "probability/day", f"{CAL} (prior 0.1: F4)",
                            "probability a reseller pitches 'become my agent' to a friend today",
                            ge=0, le=1, uncertain=(0.01, 0.5))
-    p_accept: float = param(0.02267, "probability", f"{CAL} (prior 0.05: F4, LIT M4)",
+    p_accept: float = param(0.1143, "probability", f"{CAL} (prior 0.05: F4, LIT M4)",
                             "probability a pitched friend joins, at full trust",
                             ge=0, le=1, uncertain=(0.005, 0.2))
     max_level: int = param(6, "levels", "LIT M6 (总代 to 区代)", "deepest reseller level",
@@ -458,11 +458,11 @@ class MerchantParams(_Section):
                                   "share of people following each merchant at start", ge=0, le=1)
     p_open_push: float = param(0.3, "probability", "F2 (pushes are folded)",
                                "probability a follower opens one push", ge=0, le=1)
-    annoyance_per_push: float = param(0.3169, "annoyance/push",
+    annoyance_per_push: float = param(0.101, "annoyance/push",
                                       f"{CAL} (prior 0.6: LIT U5, U6)",
                                       "annoyance of one unwanted push", ge=0, le=1000,
                                       uncertain=(0.1, 1.5))
-    unfollow_threshold: float = param(2.4, "annoyance",
+    unfollow_threshold: float = param(2.67, "annoyance",
                                       f"{CAL} (prior 4: LIT U5, 19% quit above 6/day)",
                                       "annoyance at which a follower unfollows", gt=0, le=1e6,
                                       uncertain=(2, 20))
