@@ -500,7 +500,9 @@ class SocialCommerceModel(mesa.Model):
             self.state.set_escalation(new.users.escalation_factor)
         if new.trust.prior_weight != old.trust.prior_weight:
             self.state.set_prior_weight(new.trust.prior_weight)
-        if new.platform != old.platform:
+        if new.platform.policy != old.platform.policy:  # another built-in policy
+            self.policy = make_policy(new.platform)
+        elif new.platform != old.platform:
             self.policy.params = new.platform
         return new
 

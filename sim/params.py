@@ -204,7 +204,7 @@ class UserParams(_Section):
                                     "annoyance added by one unwanted ad seen", ge=0, le=1000)
     annoyance_per_direct: float = param(
         1.978, "annoyance/ad",
-        f"{CAL} (prior 1: assumption, LIT U15, 73.2% disturbed by group messages)",
+        f"{CAL} (prior 1: assumption, LIT U15)",
         "annoyance added by one ad that reaches a person who muted the seller (a group or "
         "direct message); 1 = as much as any ad", ge=0, le=1000, uncertain=(1.0, 3.0))
     p_report_counterfeit: float = param(

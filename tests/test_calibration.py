@@ -109,13 +109,13 @@ def test_simulation_is_real_and_responds_to_parameters() -> None:
 
 
 def test_claims_are_real_and_respond_to_parameters() -> None:
-    base = simulate_claims({}, seeds=[1], people=300, days=10)
+    base = simulate_claims({}, seeds=[1], people=600, days=20)
     assert base["runs"] == 8  # S9, S1 and S2 at 1..6 pushes a day
     assert 0 <= base["share_blocks_resellers"] <= 1
     assert sum(base["push_gmv"].values()) > 0
     # far more background unfriending lowers the share of blocks that hit resellers
-    churn = simulate_claims({"users.p_background_unfriend": 0.005}, seeds=[1], people=300,
-                            days=10)
+    churn = simulate_claims({"users.p_background_unfriend": 0.005}, seeds=[1], people=600,
+                            days=20)
     assert churn["share_blocks_resellers"] < base["share_blocks_resellers"]
 
 
