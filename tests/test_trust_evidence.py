@@ -362,12 +362,18 @@ COUNTERFEIT_TOWN = {"graph.n_people": 2000, "run.days": 90,
 
 
 def test_counterfeits_lower_trust_and_conversion_month_by_month() -> None:
-    # 5 seeds x 2,000 people: month 1 (days 0-29) against month 3 (days 60-89); measured
-    # (2026-11): trust -0.049 (se 0.002), conversion -0.0011 (se 0.0001) per ad seen; in
-    # the same town with honest sellers trust -0.007 and conversion +0.0018
+    # 5 seeds x 2,000 people: month 1 (days 0-29) against month 3 (days 60-89). Nobody
+    # mutes, blocks or reports here: at the calibrated thresholds people mute a seller
+    # within days, and the ads still read after a month come from the tolerant readers,
+    # which raises conversion per ad seen whatever the goods (measured with mutes on:
+    # trust -0.025, conversion +0.0005); without that selection the effect of the
+    # counterfeits alone is measured: trust -0.037 (se 0.0013), conversion -0.0006 (se
+    # 0.00005) per ad seen (2026-11-30)
+    town = {**COUNTERFEIT_TOWN, "users.mute_threshold": 1e4, "users.block_threshold": 1e4,
+            "users.report_threshold": 1e4}
     dt, dc = [], []
     for seed in range(5):
-        df = SocialCommerceModel(seed=seed, overrides=COUNTERFEIT_TOWN).run().metrics()
+        df = SocialCommerceModel(seed=seed, overrides=town).run().metrics()
         m1, m3 = df.iloc[:30], df.iloc[60:90]
         dt.append(m3["mean_trust_resellers"].mean() - m1["mean_trust_resellers"].mean())
         dc.append(m3["purchases"].sum() / m3["ads_seen"].sum()
@@ -386,10 +392,12 @@ def _flooder_trust(m: SocialCommerceModel) -> float:
 
 
 def test_trust_toward_flooders_falls_in_the_default_town() -> None:
-    # 4 seeds x 1,500 people x 120 days (measured at 5,000 people: 0.487 -> 0.444)
+    # 8 seeds x 3,000 people x 120 days; measured at the calibrated defaults (2026-11-30):
+    # mean change -0.0036 (se 0.0013): a small fall, as people mute flooders within days
+    # and a muted viewer reads no more ads (its evidence is forgotten toward the prior)
     diffs = []
-    for seed in range(4):
-        m = SocialCommerceModel(seed=seed, overrides={"graph.n_people": 1500,
+    for seed in range(8):
+        m = SocialCommerceModel(seed=seed, overrides={"graph.n_people": 3000,
                                                        "run.days": 120})
         start = _flooder_trust(m)
         m.run()
