@@ -29,10 +29,12 @@ def test_batch_run_gives_distinct_replicates_and_stops_at_run_days() -> None:
     # Mesa numbers a row by the steps done: step 1 is day 0; five days, and no more
     assert set(df["Step"]) == {1, 2, 3, 4, 5}
     assert len(df) == 2 * 3 * 5
-    last = df[df.Step == 5]
-    for cap, g in last.groupby("platform.posting_cap"):
+    for cap, g in df.groupby("platform.posting_cap"):
         assert g["seed"].isna().all()  # batch_run passed seed=None to each replicate
-        assert g["openers"].nunique() == 3, f"replicates at cap {cap} are identical"
+        # each replicate's five days of openers (one day's count alone can coincide: about
+        # 255 of 300 people open Moments, with a binomial spread of 6)
+        days = {tuple(r.sort_values("Step")["openers"]) for _, r in g.groupby("RunId")}
+        assert len(days) == 3, f"replicates at cap {cap} are identical"
 
 
 def test_run_model_stops_at_run_days() -> None:
