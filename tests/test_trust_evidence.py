@@ -254,7 +254,8 @@ def test_social_proof_counts_mutual_friends_who_bought_and_liked() -> None:
         return int(kernels.mutual_buyers(
             np, s.dgraph.indptr, s.dgraph.indices, m.ties.flags, m.ties.trust,
             st_tie=s.st.tie, st_viewer=s.st.viewer, st_slot=s.st.slot, st_flags=s.st.flags,
-            st_prior=m.ties.seller_prior, viewer=v, slot=np.array([0]), n_slots=1,
+            st_prior=m.ties.seller_prior, seller_person=s.seller_person, viewer=v,
+            slot=np.array([0]),
             cap=cap)[0])
 
     assert count("v") == 1

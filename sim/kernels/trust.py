@@ -98,7 +98,7 @@ def lifestyle_evidence(xp: Any, k: Any, *, per_post: float, cap: float) -> Any:
 
 def mutual_buyers(xp: Any, indptr: Any, indices: Any, flags: Any, trust: Any, *,
                   st_tie: Any, st_viewer: Any, st_slot: Any, st_flags: Any, st_prior: Any,
-                  viewer: Any, slot: Any, n_slots: int, cap: int) -> Any:
+                  seller_person: Any, viewer: Any, slot: Any, cap: int) -> Any:
     """Step 3: for each (viewer, seller slot), the viewer's friends who bought and liked it.
 
     A friend ``f`` counts when ``f``'s tie to the seller is alive, marked
@@ -106,20 +106,23 @@ def mutual_buyers(xp: Any, indptr: Any, indices: Any, flags: Any, trust: Any, *,
     likes the seller's posts; a cheated one does not), and the friendship
     ``f - viewer`` is alive. ``f`` is then a friend of both, and ``f``'s like
     under the seller's post is one the viewer sees (WeChat shows likes and
-    comments to mutual friends only; F5). Computed from the buyers' side: the
-    satisfied buyers' alive friends give keys ``(friend, slot)``, and each
-    pair looks its key up (work: the buyers' degrees, not the viewers').
+    comments to mutual friends only; F5). Computed from the viewers' side:
+    each pair's alive friends are looked up among the liked seller ties,
+    whose keys ``(buyer, seller person)`` are sorted already (the seller ties
+    are sorted by tie id, that is by viewer and then by target). Work: the
+    asked viewers' degrees.
 
     Parameters
     ----------
     indptr, indices, flags, trust : arrays
-        The friend graph's CSR, the tie flags and the tie trust.
+        The friend graph's CSR (rows sorted), the tie flags and the tie trust.
     st_tie, st_viewer, st_slot, st_flags, st_prior : arrays (m,)
-        The seller ties: tie id, viewer, seller slot, flags and starting trust.
+        The seller ties, sorted by tie id: tie id, viewer, seller slot, flags
+        and starting trust.
+    seller_person : int array (n_slots,)
+        The person of each seller slot (a person holds at most one slot).
     viewer, slot : int arrays (k,)
         The pairs asked about (person id, seller slot).
-    n_slots : int
-        Number of seller slots (above every slot).
     cap : int
         At most this many count (``purchase.social_proof_cap``).
 
@@ -132,20 +135,15 @@ def mutual_buyers(xp: Any, indptr: Any, indices: Any, flags: Any, trust: Any, *,
     liked = liked[trust[st_tie[liked]] >= st_prior[liked]]
     if k == 0 or cap <= 0 or liked.shape[0] == 0:
         return xp.zeros(k, xp.int64)
-    pos, owner = ragged_positions(indptr, st_viewer[liked], xp)  # ties buyer -> friend
+    n = np.int64(indptr.shape[0] - 1)
+    # (buyer, seller person): sorted, since the seller ties are sorted by tie id
+    keys = (st_viewer[liked].astype(xp.int64) * n
+            + seller_person[st_slot[liked]].astype(xp.int64))
+    pos, owner = ragged_positions(indptr, viewer, xp)  # ties viewer -> friend
     alive = (flags[pos] & REMOVED) == 0  # (REMOVED is set on both sides of a friendship)
-    n = np.int64(n_slots)
-    keys = xp.sort(indices[pos[alive]].astype(xp.int64) * n
-                   + st_slot[liked][owner[alive]].astype(xp.int64))
-    if keys.shape[0] == 0:
-        return xp.zeros(k, xp.int64)
-    # distinct keys and how many times each occurs (keys are sorted)
-    first = xp.ones(keys.shape[0], dtype=bool)
-    first[1:] = keys[1:] != keys[:-1]
-    starts = xp.flatnonzero(first)
-    distinct = keys[starts]
-    times = xp.diff(xp.concatenate([starts, xp.asarray([keys.shape[0]], dtype=starts.dtype)]))
-    q = viewer.astype(xp.int64) * n + slot.astype(xp.int64)
-    at = xp.minimum(xp.searchsorted(distinct, q), distinct.shape[0] - 1)
-    count = xp.where(distinct[at] == q, times[at], 0)
+    pos, owner = pos[alive], owner[alive]
+    q = indices[pos].astype(xp.int64) * n + seller_person[slot[owner]].astype(xp.int64)
+    at = xp.minimum(xp.searchsorted(keys, q), keys.shape[0] - 1)
+    hit = keys[at] == q
+    count = xp.bincount(owner[hit], minlength=k)
     return xp.minimum(count, cap).astype(xp.int64)

@@ -62,41 +62,53 @@ def react(model: SocialCommerceModel, exp: kernels.Exposure) -> dict[str, Any]:
     sellable = to_device(xp, (t.status == ACTIVE) & (t.inventory > 0))
     ok = sellable[st.slot[saw]]
     cand = saw[ok]
-    sl = st.slot[cand]
-    viewer = st.viewer[cand]
     pp = p.purchase
-    appeal, price = (to_device(xp, c) for c in (t.appeal, t.price))
-    appeal = appeal[sl]
     k = seen[cand]
-    trust = ties.trust[st.tie[cand]]
-    price_factor = ((pp.reference_price / price) ** pp.price_elasticity)[sl]
-    need_c, price_c, annoyance_c = need_saw[ok], price[sl], ties.seller_annoyance[cand]
+    sl_all = st.slot[cand]
+    u = model.draws["buy"].random(cand.shape[0], np.float64)
+    # Only candidates whose draw falls below an upper bound of their probability can form
+    # an intent: the bound sets trust and the fatigue factor to 1, counts the most likes
+    # (per seller, then gathered) and uses 1 - (1 - p)**k <= k p, so the exact probability
+    # is computed for few of them. The decisions are those of computing it everywhere.
+    appeal, price = (to_device(xp, c) for c in (t.appeal, t.price))
+    price_factor = (pp.reference_price / price) ** pp.price_elasticity
+    boost = 1 + pp.social_proof * pp.social_proof_cap if pp.social_proof > 0 else 1.0
+    p_max = xp.minimum(pp.p_buy_base * appeal * price_factor * boost, 1.0)
+    need_c = need_saw[ok]
+    bound = p_max[sl_all] * need_c * k
+    live = xp.flatnonzero(u < bound * (1 + 1e-9) + 1e-12)  # (a margin for rounding)
+    at, sl = cand[live], sl_all[live]
+    viewer = st.viewer[at]
+    u_l, k_l, appeal_l = u[live], k[live], appeal[sl]
+    trust = ties.trust[st.tie[at]]
+    need_l, price_l, annoyance_l = need_c[live], price[sl], ties.seller_annoyance[at]
+    factor_l = price_factor[sl]
 
-    def probability(at: Any, appeal_at: Any) -> Any:
+    def probability(i: Any, appeal_at: Any) -> Any:
         return kernels.purchase_probability(
-            xp, trust=trust[at], need=need_c[at], appeal=appeal_at, price=price_c[at],
-            annoyance=annoyance_c[at], exposures=k[at], p_base=pp.p_buy_base,
+            xp, trust=trust[i], need=need_l[i], appeal=appeal_at, price=price_l[i],
+            annoyance=annoyance_l[i], exposures=k_l[i], p_base=pp.p_buy_base,
             reference_price=pp.reference_price, elasticity=pp.price_elasticity,
-            fatigue=pp.fatigue, price_factor=price_factor[at])
+            fatigue=pp.fatigue, price_factor=factor_l[i])
 
     every = slice(None)
-    prob = probability(every, appeal)
-    u = model.draws["buy"].random(cand.shape[0], np.float64)
-    if pp.social_proof > 0 and cand.shape[0]:  # likes of mutual friends who bought (F5)
+    prob = probability(every, appeal_l)
+    if pp.social_proof > 0 and live.shape[0]:  # likes of mutual friends who bought (F5)
         # likes only raise the probability, to at most (1 + social_proof x cap) times the
         # appeal: they are counted only where the draw falls between the two probabilities
         # (the same decisions as counting them everywhere, at a fraction of the cost)
-        top = probability(every, appeal * (1 + pp.social_proof * pp.social_proof_cap))
-        maybe = xp.flatnonzero((u >= prob) & (u < top))
+        top = probability(every, appeal_l * boost)
+        maybe = xp.flatnonzero((u_l >= prob) & (u_l < top))
         if maybe.shape[0]:
             likes = kernels.mutual_buyers(
                 xp, state.dgraph.indptr, state.dgraph.indices, ties.flags, ties.trust,
                 st_tie=st.tie, st_viewer=st.viewer, st_slot=st.slot, st_flags=st.flags,
-                st_prior=ties.seller_prior, viewer=viewer[maybe], slot=sl[maybe],
-                n_slots=t.size, cap=pp.social_proof_cap)
+                st_prior=ties.seller_prior, seller_person=state.seller_person,
+                viewer=viewer[maybe], slot=sl[maybe], cap=pp.social_proof_cap)
             prob[maybe] = probability(
-                maybe, appeal[maybe] * (1 + pp.social_proof * likes.astype(xp.float64)))
-    intent = u < prob
+                maybe, appeal_l[maybe] * (1 + pp.social_proof * likes.astype(xp.float64)))
+    intent = xp.zeros(cand.shape[0], dtype=bool)
+    intent[live] = u_l < prob
     strong = xp.flatnonzero(ties.strong[st.tie[cand]])  # obligation buying (LIT U19)
     if pp.p_obligation > 0 and strong.shape[0]:
         u = model.draws["obligation"].random(strong.shape[0], np.float64)

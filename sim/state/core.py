@@ -38,7 +38,7 @@ from sim.backend import (
 )
 from sim.components import GiantComponent
 from sim.graph import FriendGraph
-from sim.kernels import Thresholds, in_sorted, insert_at, ragged_positions, thresholds
+from sim.kernels import Thresholds, find_ties, in_sorted, insert_at, ragged_positions, thresholds
 from sim.kernels import unique_sorted as _unique
 from sim.kernels.trust import beta_trust
 from sim.state.people import ROLE_RESELLER, Population
@@ -146,7 +146,6 @@ class State(PicklesBackend):
         self._removed_log: list[Any] = []
         self._removed_since_lcc = False
         self._giant: GiantComponent | None = None
-        self._st_keys: tuple[Any, Any] | None = None
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
@@ -208,7 +207,6 @@ class State(PicklesBackend):
             self.seller_person = grown
         self.seller_person[to_device(xp, np.asarray(slots, np.int64))] = to_device(
             xp, np.asarray(persons, np.int64))
-        self._st_keys = None
 
     def set_escalation(self, escalation: float) -> None:
         """Change ``users.escalation_factor`` and recompute every seller tie's thresholds."""
@@ -227,21 +225,27 @@ class State(PicklesBackend):
     def seller_ties_of(self, viewer: Any, person: Any) -> Any:
         """Tie ids of ``viewer[k] -> person[k]`` where ``person[k]`` is a reseller; -1 if none.
 
-        One ``searchsorted`` in the seller ties' (viewer, reseller) keys, built
-        once after the index last changed.
+        The tie is found by bisection in the viewer's sorted CSR row
+        (:func:`sim.kernels.find_ties`), then looked up among the seller ties
+        (sorted by tie id): no index to rebuild when resellers join.
+
+        Parameters
+        ----------
+        viewer, person : int arrays (k,)
+            Person ids.
+
+        Returns
+        -------
+        int64 array (k,)
         """
         xp = self.xp
-        n = np.int64(self.graph.n)
-        if self._st_keys is None:
-            key = self.st.viewer.astype(xp.int64) * n + self.seller_person[self.st.slot]
-            order = xp.argsort(key, kind="stable")
-            self._st_keys = (key[order], self.st.tie[order])
-        keys, tie = self._st_keys
-        if keys.shape[0] == 0 or viewer.shape[0] == 0:
+        st = self.st.tie
+        if st.shape[0] == 0 or viewer.shape[0] == 0:
             return xp.full(viewer.shape[0], -1, xp.int64)
-        q = viewer.astype(xp.int64) * n + person
-        pos = xp.minimum(xp.searchsorted(keys, q), keys.shape[0] - 1)
-        return xp.where(keys[pos] == q, tie[pos], -1)
+        g = self.dgraph
+        e = find_ties(g.indptr, g.indices, viewer.astype(xp.int64), person.astype(xp.int64), xp)
+        at = xp.minimum(xp.searchsorted(st, e), st.shape[0] - 1)
+        return xp.where((e >= 0) & (st[at] == e), e, -1).astype(xp.int64)
 
     def _set_st_bits(self, e: Any, bits: Any) -> None:
         """Mirror ``bits`` set on ties ``e`` into the seller-tie flags (those indexed)."""
