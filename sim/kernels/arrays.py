@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.backend import repeat
 
-__all__ = ["ragged_positions", "find_ties", "insert_at", "unique_sorted", "in_sorted"]
+__all__ = ["ragged_positions", "find_ties", "Insertion", "insert_at", "unique_sorted", "in_sorted"]
 
 
 def ragged_positions(indptr: Any, rows: Any, xp: Any = np) -> tuple[Any, Any]:
@@ -57,14 +57,38 @@ def find_ties(indptr: Any, indices: Any, i: Any, j: Any, xp: Any = np) -> Any:
     return xp.where(found, lo, -1)
 
 
+class Insertion:
+    """Where ``k`` values go when inserted into an array of length ``m`` at sorted positions.
+
+    Made once and used for every array aligned on the same index, so the
+    masks are computed once (:func:`insert_at` accepts it in place of ``at``).
+
+    Parameters
+    ----------
+    xp : module
+    m : int
+        Length of the arrays inserted into.
+    at : int array (k,)
+        Sorted insertion positions (as ``searchsorted`` gives them).
+    """
+
+    def __init__(self, xp: Any, m: int, at: Any) -> None:
+        k = int(at.shape[0])
+        self.k = k
+        self.new = xp.zeros(m + k, dtype=bool)
+        self.new[xp.asarray(at) + xp.arange(k)] = True
+        self.old = ~self.new
+
+
 def insert_at(xp: Any, a: Any, at: Any, values: Any) -> Any:
     """``numpy.insert(a, at, values)`` for sorted ``at``, in any array namespace.
 
     Parameters
     ----------
     a : array (m,)
-    at : int array (k,)
-        Sorted insertion positions in ``a`` (as ``searchsorted`` gives them).
+    at : int array (k,), or Insertion
+        Sorted insertion positions in ``a`` (as ``searchsorted`` gives them),
+        or an :class:`Insertion` made from them for several arrays of length ``m``.
     values : array (k,)
         Values of ``a``'s dtype.
 
@@ -77,12 +101,10 @@ def insert_at(xp: Any, a: Any, at: Any, values: Any) -> Any:
     >>> insert_at(np, np.array([10, 20, 30]), np.array([0, 2]), np.array([5, 25])).tolist()
     [5, 10, 20, 25, 30]
     """
-    k = int(values.shape[0])
-    out = xp.empty(a.shape[0] + k, dtype=a.dtype)
-    new = xp.zeros(out.shape[0], dtype=bool)
-    new[xp.asarray(at) + xp.arange(k)] = True
-    out[new] = values
-    out[~new] = a
+    ins = at if isinstance(at, Insertion) else Insertion(xp, a.shape[0], at)
+    out = xp.empty(a.shape[0] + ins.k, dtype=a.dtype)
+    out[ins.new] = values
+    out[ins.old] = a
     return out
 
 

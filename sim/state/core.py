@@ -38,7 +38,8 @@ from sim.backend import (
 )
 from sim.components import GiantComponent
 from sim.graph import FriendGraph
-from sim.kernels import Thresholds, find_ties, in_sorted, insert_at, ragged_positions, thresholds
+from sim.kernels import Thresholds, in_sorted, insert_at, ragged_positions, thresholds
+from sim.kernels.arrays import Insertion
 from sim.kernels import unique_sorted as _unique
 from sim.kernels.trust import beta_trust
 from sim.state.people import ROLE_RESELLER, Population
@@ -131,6 +132,8 @@ class State(PicklesBackend):
         self.reports = ReportWindow(report_window_days)
         #: the person of each seller slot (device), for keys and the sellers' posts
         self.seller_person = xp.zeros(0, xp.int64)
+        #: (the seller-tie array they were built for, their sorted keys viewer x n + reseller)
+        self._st_keys: tuple[Any, Any] | None = None
         self.alive_ties = graph.n_ties
         # trust sums over alive ties: toward people who do not sell ("plain": their trust
         # never changes, so these move only by removals and new resellers), and toward
@@ -190,7 +193,7 @@ class State(PicklesBackend):
         v = to_device(xp, g.indices[pos].astype(np.intp))[order]
         new_slot = to_device(xp, np.asarray(slots, np.intp)[owner])[order]
         st = self.st
-        at = xp.searchsorted(st.tie, e)
+        at = Insertion(xp, st.size, xp.searchsorted(st.tie, e))  # (one mask, 14 arrays)
         pop = self.people
         thr = thresholds(xp, kind=pop.kind[v], mute_thr=pop.mute_thr[v],
                          block_thr=pop.block_thr[v], report_thr=pop.report_thr[v],
@@ -225,9 +228,10 @@ class State(PicklesBackend):
     def seller_ties_of(self, viewer: Any, person: Any) -> Any:
         """Tie ids of ``viewer[k] -> person[k]`` where ``person[k]`` is a reseller; -1 if none.
 
-        The tie is found by bisection in the viewer's sorted CSR row
-        (:func:`sim.kernels.find_ties`), then looked up among the seller ties
-        (sorted by tie id): no index to rebuild when resellers join.
+        One ``searchsorted`` in the seller ties' keys ``viewer x n + reseller``,
+        which are sorted already (the seller ties are sorted by tie id, that
+        is by viewer and then by target in the CSR's sorted rows); the keys
+        are rebuilt, without a sort, after the index changes.
 
         Parameters
         ----------
@@ -239,13 +243,17 @@ class State(PicklesBackend):
         int64 array (k,)
         """
         xp = self.xp
-        st = self.st.tie
-        if st.shape[0] == 0 or viewer.shape[0] == 0:
+        n = np.int64(self.graph.n)
+        st = self.st
+        if self._st_keys is None or self._st_keys[0] is not st.tie:
+            key = st.viewer.astype(xp.int64) * n + self.seller_person[st.slot]
+            self._st_keys = (st.tie, key)
+        key = self._st_keys[1]
+        if key.shape[0] == 0 or viewer.shape[0] == 0:
             return xp.full(viewer.shape[0], -1, xp.int64)
-        g = self.dgraph
-        e = find_ties(g.indptr, g.indices, viewer.astype(xp.int64), person.astype(xp.int64), xp)
-        at = xp.minimum(xp.searchsorted(st, e), st.shape[0] - 1)
-        return xp.where((e >= 0) & (st[at] == e), e, -1).astype(xp.int64)
+        q = viewer.astype(xp.int64) * n + person
+        pos = xp.minimum(xp.searchsorted(key, q), key.shape[0] - 1)
+        return xp.where(key[pos] == q, st.tie[pos], -1)
 
     def _set_st_bits(self, e: Any, bits: Any) -> None:
         """Mirror ``bits`` set on ties ``e`` into the seller-tie flags (those indexed)."""
@@ -538,6 +546,10 @@ class State(PicklesBackend):
                 bad.append("seller-tie viewers differ from the ties' sources")
             if not np.array_equal(h(self.seller_person)[h(st.slot)], target[tie]):
                 bad.append("seller-tie slots' persons differ from the ties' targets")
+            key = g.src()[tie].astype(np.int64) * g.n + target[tie]
+            if (np.diff(key) <= 0).any():  # seller_ties_of and social proof rely on it
+                bad.append("seller-tie keys (viewer, reseller) are not strictly increasing: "
+                           "the graph's CSR rows must be sorted")
             if not np.array_equal(h(st.flags), flags[tie]):
                 k = np.flatnonzero(h(st.flags) != flags[tie])
                 bad.append(f"seller-tie flag mirror differs at {k.size} ties (first {k[:5]})")
