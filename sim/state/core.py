@@ -39,8 +39,8 @@ from sim.backend import (
 from sim.components import GiantComponent
 from sim.graph import FriendGraph
 from sim.kernels import Thresholds, in_sorted, insert_at, ragged_positions, thresholds
-from sim.kernels.arrays import Insertion
 from sim.kernels import unique_sorted as _unique
+from sim.kernels.arrays import Insertion
 from sim.kernels.trust import beta_trust
 from sim.state.people import ROLE_RESELLER, Population
 from sim.state.reports import ReportWindow
