@@ -14,11 +14,11 @@ Every function takes the array namespace ``xp`` (NumPy, CuPy or
 
 from sim.kernels.arrays import find_ties, in_sorted, insert_at, ragged_positions, unique_sorted
 from sim.kernels.feed import Exposure, fill_feeds, sparse_binomial
-from sim.kernels.orders import bernoulli, purchase_probability, ration
+from sim.kernels.orders import bernoulli, purchase_bound, purchase_probability, ration
 from sim.kernels.reactions import Reactions, Thresholds, react, thresholds
 from sim.kernels.trust import ad_evidence, beta_trust, lifestyle_evidence, mutual_buyers
 
 __all__ = ["Exposure", "fill_feeds", "sparse_binomial", "Reactions", "Thresholds",
-           "thresholds", "react", "purchase_probability", "bernoulli", "ration",
+           "thresholds", "react", "purchase_probability", "purchase_bound", "bernoulli", "ration",
            "ragged_positions", "find_ties", "insert_at", "unique_sorted", "in_sorted",
            "beta_trust", "ad_evidence", "lifestyle_evidence", "mutual_buyers"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["purchase_probability", "bernoulli", "ration"]
+__all__ = ["purchase_probability", "purchase_bound", "bernoulli", "ration"]
 
 
 def purchase_probability(xp: Any, *, trust: Any, need: Any, appeal: Any, price: Any,
@@ -55,6 +55,41 @@ def purchase_probability(xp: Any, *, trust: Any, need: Any, appeal: Any, price: 
          * xp.exp(-fatigue * annoyance))
     p = xp.minimum(xp.maximum(p, 0.0), 1.0)  # clip, without np.clip's Python overhead
     return 1.0 - (1.0 - p) ** exposures
+
+
+def purchase_bound(xp: Any, *, p_max: Any, need: Any, exposures: Any) -> Any:
+    """Step 3: an upper bound of :func:`purchase_probability`, cheap to compute.
+
+    ``p_max x need x k``, where ``p_max = p_base x appeal x price_factor x
+    boost`` is computed per seller (not clipped to 1 before the need is
+    applied, or the bound could fall below a clipped probability): trust and the fatigue
+    factor are at most 1, likes multiply the appeal by at most ``boost``
+    (``1 + social_proof x social_proof_cap``), and ``1 - (1 - p)**k <= k p``.
+    A buy draw at or above the bound cannot form an intent, so the exact
+    probability is needed only below it (the decisions are those of computing
+    it everywhere; the caller adds a margin for rounding).
+
+    Parameters
+    ----------
+    p_max : float array (m,)
+        Per candidate (gathered from the seller), >= 0.
+    need : float array (m,)
+        The viewer's need for the seller's category, in [0, 1].
+    exposures : int array (m,)
+        Ads seen today, ``k``.
+
+    Returns
+    -------
+    float64 array (m,)
+        At least the probability of an intent; may exceed 1.
+
+    Examples
+    --------
+    >>> float(purchase_bound(np, p_max=np.array([0.1]), need=np.array([0.5]),
+    ...                      exposures=np.array([3]))[0])
+    0.15000000000000002
+    """
+    return p_max * need * exposures
 
 
 def ration(xp: Any, draws: Any, group: Any, amount: Any, capacity: Any) -> Any:

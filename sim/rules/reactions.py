@@ -73,9 +73,9 @@ def react(model: SocialCommerceModel, exp: kernels.Exposure) -> dict[str, Any]:
     appeal, price = (to_device(xp, c) for c in (t.appeal, t.price))
     price_factor = (pp.reference_price / price) ** pp.price_elasticity
     boost = 1 + pp.social_proof * pp.social_proof_cap if pp.social_proof > 0 else 1.0
-    p_max = xp.minimum(pp.p_buy_base * appeal * price_factor * boost, 1.0)
+    p_max = pp.p_buy_base * appeal * price_factor * boost  # (not clipped: see the bound)
     need_c = need_saw[ok]
-    bound = p_max[sl_all] * need_c * k
+    bound = kernels.purchase_bound(xp, p_max=p_max[sl_all], need=need_c, exposures=k)
     live = xp.flatnonzero(u < bound * (1 + 1e-9) + 1e-12)  # (a margin for rounding)
     at, sl = cand[live], sl_all[live]
     viewer = st.viewer[at]
