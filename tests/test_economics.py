@@ -19,41 +19,14 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pytest
+import towns
 
-from agents.strategies import Plan, Strategy
 from sim.model import SocialCommerceModel
 from sim.rng import stream
 from sim.rules.supply import min_order
 
-#: everyone opens Moments and reads everything; no decay, churn, reports, groups,
-#: merchants, pitches, costs, counterfeits or purchases (each test turns on what it checks)
-EXACT: dict[str, Any] = {
-    "users.p_open_mean": 1.0,
-    "users.attention_mean": 10_000.0,
-    "users.ordinary_posts_per_day": 0.0,
-    "users.threshold_spread": 0.0,
-    "users.p_background_unfriend": 0.0,
-    "users.annoyance_decay": 0.0,
-    "users.p_report": 0.0,
-    "users.report_threshold": 1000.0,
-    "users.mute_threshold": 1000.0,
-    "users.block_threshold": 1000.0,
-    "users.share_tolerant": 0.0, "users.share_muter": 1.0, "users.share_blocker": 0.0,
-    "groups.n_groups": 0,
-    "groups.p_direct_reach": 0.0,
-    "purchase.p_buy_base": 0.0,
-    "merchants.n_merchants": 0,
-    "platform.policy": "none",
-    "graph.strong_tie_share": 0.0,
-    "resellers.p_pitch": 0.0,
-    "resellers.fixed_cost_per_day": 0.0,
-    "resellers.counterfeit_share": 0.0,
-    "resellers.quality_genuine": 1.0,
-    "resellers.restock_below": 0,
-    "resellers.min_order_level1": 0,
-    "resellers.patience_spread": 0.0,
-    "trust.gain_lifestyle": 0.0,
-}
+#: the selling town of tests/towns.py as it is: each test turns on what it checks
+EXACT = towns.SHOP
 
 #: every ad seen sells one item at 100 (cost 50); budgets are ample
 SURE_SALE: dict[str, Any] = {
@@ -65,22 +38,10 @@ SURE_SALE: dict[str, Any] = {
 }
 
 
-def fixed(ads: int) -> Strategy:
-    """A strategy posting exactly ``ads`` ads a day."""
-    return Strategy.from_func("fixed", lambda seller, rng: Plan(ads, 0))
-
-
 def build(graph: nx.Graph, sellers: set, over: dict[str, Any], ads: int = 0,
           check: Callable[[SocialCommerceModel], bool] | None = None) -> SocialCommerceModel:
-    """The model under the first seed whose initial resellers are exactly ``sellers``."""
-    overrides = EXACT | {"resellers.initial_share": len(sellers) / graph.number_of_nodes()} | over
-    for seed in range(500):
-        m = SocialCommerceModel(graph=graph, seed=seed, overrides=overrides,
-                                strategies={"fixed": fixed(ads)},
-                                strategy_shares={"fixed": 1.0})
-        if {r.label for r in m.reseller_list} == sellers and (check is None or check(m)):
-            return m
-    raise AssertionError(f"no seed below 500 puts the resellers at {sellers}")
+    """The model under the first seed whose resellers are exactly ``sellers``, ``ads`` a day."""
+    return towns.build(EXACT, graph, sellers, over, towns.fixed(ads), check)
 
 
 def lognormal_patience(mean: float, cv: float, z: float) -> float:

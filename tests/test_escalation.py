@@ -13,42 +13,16 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pytest
+import towns
 from scipy import stats
+from towns import BLOCKERS, LEAVES, MUTERS, fixed, star, tie
 
-from agents.strategies import Plan, Strategy
+from agents.strategies import Strategy
 from sim.model import SocialCommerceModel
 from sim.platform import ThresholdBan
 from sim.state import BLOCKER, MUTED, REMOVED
 
-EXACT: dict[str, Any] = {
-    "users.p_open_mean": 1.0,
-    "users.attention_mean": 10_000.0,
-    "users.ordinary_posts_per_day": 0.0,
-    "users.threshold_spread": 0.0,
-    "users.p_background_unfriend": 0.0,
-    "users.annoyance_decay": 0.0,
-    "users.annoyance_per_ad": 1.0,
-    "users.annoyance_per_direct": 1.0,
-    "users.p_report": 0.0,
-    "users.p_report_counterfeit": 0.0,
-    "users.report_threshold": 1000.0,
-    "users.mute_threshold": 7.5,
-    "users.block_threshold": 10.5,
-    "users.escalation_factor": 2.0,
-    "groups.n_groups": 0,
-    "groups.p_direct_reach": 0.0,
-    "purchase.p_buy_base": 0.0,
-    "merchants.n_merchants": 0,
-    "platform.policy": "none",
-    "graph.strong_tie_share": 0.0,
-    "resellers.p_pitch": 0.0,
-    "resellers.fixed_cost_per_day": 0.0,
-    "resellers.counterfeit_share": 0.0,
-    "resellers.quality_genuine": 1.0,
-    "trust.gain_lifestyle": 0.0,
-}
-MUTERS = {"users.share_tolerant": 0.0, "users.share_muter": 1.0, "users.share_blocker": 0.0}
-BLOCKERS = {"users.share_tolerant": 0.0, "users.share_muter": 0.0, "users.share_blocker": 1.0}
+EXACT = towns.EXACT | towns.ANNOYANCE
 #: every ad seen converts into a one-unit order (price 10, trust 1, need 1)
 SURE_SALE: dict[str, Any] = {
     "purchase.p_buy_base": 1.0, "purchase.reference_price": 1000.0,
@@ -61,38 +35,12 @@ SURE_SALE: dict[str, Any] = {
     "users.mute_threshold": 1e6, "users.block_threshold": 1e6,
     "resellers.quit_after_loss_days": 3650,
 }
-LEAVES = ("a", "b", "c", "d")
-
-
-def fixed(ads: int) -> Strategy:
-    return Strategy.from_func("fixed", lambda seller, rng: Plan(ads, 0))
 
 
 def build(graph: nx.Graph, sellers: set, over: dict[str, Any],
           strategy: Strategy | None = None) -> SocialCommerceModel:
     """The model under the first seed whose initial resellers are exactly ``sellers``."""
-    share = len(sellers) / graph.number_of_nodes()
-    o = EXACT | {"resellers.initial_share": share} | over
-    kw: dict[str, Any] = {}
-    if strategy is None:
-        o |= {"resellers.share_flooder": 1.0, "resellers.share_mixer": 0.0,
-              "resellers.share_curated": 0.0}
-    else:
-        kw = {"strategies": {"fixed": strategy}, "strategy_shares": {"fixed": 1.0}}
-    for seed in range(500):
-        m = SocialCommerceModel(graph=graph, seed=seed, overrides=o, **kw)
-        if {r.label for r in m.reseller_list} == sellers:
-            return m
-    raise AssertionError(f"no seed below 500 puts the resellers at {sellers}")
-
-
-def star() -> nx.Graph:
-    return nx.Graph([("R", "a"), ("R", "b"), ("R", "c"), ("R", "d"), ("a", "t")])
-
-
-def tie(m: SocialCommerceModel, viewer: Any, poster: Any) -> int:
-    g = m.graph
-    return g.tie(g.index_of(viewer), g.index_of(poster))
+    return towns.build(EXACT, graph, sellers, over, strategy)
 
 
 # ------------------------------------------------------------------ escalation (point 2)

@@ -17,93 +17,27 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pytest
+import towns
+from towns import BLOCKERS, LEAVES, MUTERS, TOLERANT, fixed, star, tie
 
 from agents.strategies import Plan, Strategy
 from sim.model import SocialCommerceModel
 from sim.state import BLOCKER, MUTED, REMOVED
 
-EXACT: dict[str, Any] = {
-    "users.p_open_mean": 1.0,
-    "users.attention_mean": 10_000.0,
-    "users.ordinary_posts_per_day": 0.0,
-    "users.threshold_spread": 0.0,
-    "users.p_background_unfriend": 0.0,
-    "users.annoyance_decay": 0.0,
-    "users.annoyance_per_ad": 1.0,
-    "users.p_report": 0.0,
-    "users.report_threshold": 1000.0,
-    "users.mute_threshold": 7.5,
-    "users.block_threshold": 10.5,
-    "users.escalation_factor": 2.0,
-    "users.annoyance_per_direct": 1.0,
-    "users.p_report_counterfeit": 0.0,
-    "users.tolerant_factor": 3.0,
-    "groups.n_groups": 0,
-    "groups.p_direct_reach": 0.0,
-    "purchase.p_buy_base": 0.0,
-    "merchants.n_merchants": 0,
-    "platform.policy": "none",
-    "graph.strong_tie_share": 0.0,
-    "resellers.p_pitch": 0.0,
-    "resellers.fixed_cost_per_day": 0.0,
-    "resellers.counterfeit_share": 0.0,
-    "resellers.quality_genuine": 1.0,
-    "resellers.min_order_level1": 0,  # no minimum order (tests/test_economics.py)
-    "resellers.patience_spread": 0.0,  # everyone waits quit_after_loss_days
-    "trust.gain_lifestyle": 0.0,
-    # trust toward resellers as evidence (issue 11): every source of evidence off
-    "trust.bad_per_ad": 0.0, "trust.forgetting": 1.0, "trust.good_genuine": 0.0,
-    "trust.bad_counterfeit": 0.0, "trust.loss_word_of_mouth": 0.0, "trust.p_recommend": 0.0,
-    "trust.negativity": 1.0, "purchase.social_proof": 0.0, "purchase.p_obligation": 0.0,
-}
-
-MUTERS = {"users.share_tolerant": 0.0, "users.share_muter": 1.0, "users.share_blocker": 0.0}
-BLOCKERS = {"users.share_tolerant": 0.0, "users.share_muter": 0.0, "users.share_blocker": 1.0}
-TOLERANT = {"users.share_tolerant": 1.0, "users.share_muter": 0.0, "users.share_blocker": 0.0}
-
-
-def fixed(ads: int, lifestyle: int = 0) -> Strategy:
-    """A strategy posting exactly ``ads`` ads and ``lifestyle`` life posts a day."""
-    return Strategy.from_func("fixed", lambda seller, rng: Plan(ads, lifestyle))
+#: the exposure thresholds of towns.ANNOYANCE; tolerant readers' thresholds are 3 times higher
+EXACT = (towns.EXACT | towns.ANNOYANCE | towns.PLAIN_RESELLERS | towns.TRUST_OFF
+         | {"users.tolerant_factor": 3.0})
 
 
 def model_with_sellers_at(graph: nx.Graph, sellers: set, overrides: dict[str, Any],
                           strategy: Strategy | None,
                           check: Callable[[SocialCommerceModel], bool] | None = None,
                           ) -> SocialCommerceModel:
-    """Build the model under the first seed whose initial resellers sit at ``sellers``.
+    """The model of this file's town under the first seed whose resellers sit at ``sellers``.
 
-    Who starts as a reseller is a random draw; trying seeds until it lands
-    where the hand calculation needs it keeps the test exact without
-    reaching into the model's set-up. ``strategy=None`` keeps the built-in
-    strategies (all flooders), whose plans the model draws in bulk.
+    ``strategy=None`` keeps the built-in strategies (all flooders); see :func:`towns.build`.
     """
-    share = len(sellers) / graph.number_of_nodes()
-    over = EXACT | {"resellers.initial_share": share} | overrides
-    custom: dict[str, Any] = ({} if strategy is None else
-                              {"strategies": {"fixed": strategy},
-                               "strategy_shares": {"fixed": 1.0}})
-    if strategy is None:
-        over = over | {"resellers.share_flooder": 1.0, "resellers.share_mixer": 0.0,
-                       "resellers.share_curated": 0.0}
-    for seed in range(500):
-        m = SocialCommerceModel(graph=graph, seed=seed, overrides=over, **custom)
-        if {r.label for r in m.reseller_list} == sellers and (check is None or check(m)):
-            return m
-    raise AssertionError(f"no seed below 500 puts the resellers at {sellers}")
-
-
-def star() -> nx.Graph:
-    """Reseller R with four friends a-d; t is a friend of a only."""
-    return nx.Graph([("R", "a"), ("R", "b"), ("R", "c"), ("R", "d"), ("a", "t")])
-
-
-def tie(m: SocialCommerceModel, viewer: Any, poster: Any) -> int:
-    g = m.graph
-    return g.tie(g.index_of(viewer), g.index_of(poster))
-
-
-LEAVES = ("a", "b", "c", "d")
+    return towns.build(EXACT, graph, sellers, overrides, strategy, check)
 
 
 # ---------------------------------------------------------------- who sees what

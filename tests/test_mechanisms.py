@@ -26,46 +26,22 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pytest
+import towns
+from towns import fixed
 
-from agents.strategies import Plan, Strategy
+from agents.strategies import Strategy
 from sim.model import SocialCommerceModel
 
-#: everyone opens Moments every day and reads every item; no randomness in thresholds,
-#: no background churn, no reports or bans, no groups, no merchants, no pitching; all
-#: ties weak (trust ``trust.trust_weak``); needs close to 1 (Beta(2, 2e-6)); budgets
-#: so large that they never bind; genuine goods only
-EXACT: dict[str, Any] = {
-    "users.p_open_mean": 1.0,
-    "users.attention_mean": 10_000.0,
-    "users.ordinary_posts_per_day": 0.0,
-    "users.threshold_spread": 0.0,
-    "users.p_background_unfriend": 0.0,
-    "users.annoyance_decay": 0.0,
-    "users.p_report": 0.0,
+#: the quiet town of tests/towns.py (purchases at the scenario's rate unless a test sets
+#: it) with buyers alike and the trust rules off; nobody reaches a threshold (1e6);
+#: needs close to 1 (Beta(2, 2e-6)); budgets so large that they never bind; stock that
+#: never runs out
+EXACT = towns.QUIET | towns.BUYERS | towns.TRUST_OFF | {
     "users.mute_threshold": 1e6,
     "users.block_threshold": 1e6,
     "users.report_threshold": 1e6,
-    "users.need_mean": 1.0,
-    "users.n_categories": 1,
     "users.budget_per_day": 1e6,
-    "groups.n_groups": 0,
-    "groups.p_direct_reach": 0.0,
-    "merchants.n_merchants": 0,
-    "platform.policy": "none",
-    "graph.strong_tie_share": 0.0,
-    "resellers.p_pitch": 0.0,
-    "resellers.fixed_cost_per_day": 0.0,
-    "resellers.counterfeit_share": 0.0,
-    "resellers.quality_genuine": 1.0,
     "resellers.starter_stock": 100_000,
-    "trust.gain_lifestyle": 0.0,
-    # trust toward resellers as evidence (issue 11): every source of evidence off
-    "trust.bad_per_ad": 0.0, "trust.forgetting": 1.0, "trust.good_genuine": 0.0,
-    "trust.bad_counterfeit": 0.0, "trust.loss_word_of_mouth": 0.0, "trust.p_recommend": 0.0,
-    "trust.negativity": 1.0, "purchase.social_proof": 0.0, "purchase.p_obligation": 0.0,
-    "purchase.fatigue": 0.0,
-    "purchase.p_payment_fail": 0.0,
-    "purchase.trust_value_slope": 0.0,
 }
 
 #: every ad seen converts: per-ad probability p_buy_base * trust * need * (1000 / 10)
@@ -84,11 +60,6 @@ PUSHES: dict[str, Any] = {
     "merchants.quality": 1.0, "merchants.price": 10.0,
     "resellers.initial_share": 0.0,
 }
-
-
-def fixed(ads: int, lifestyle: int = 0) -> Strategy:
-    """A strategy posting exactly ``ads`` ads and ``lifestyle`` life posts a day."""
-    return Strategy.from_func("fixed", lambda seller, rng: Plan(ads, lifestyle))
 
 
 def clique_with_one_seller(n: int, over: dict[str, Any], strategy: Strategy | None = None,

@@ -27,6 +27,8 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pytest
+import towns
+from towns import fixed, star, tie
 
 from agents.strategies import Plan, Strategy
 from sim.backend import Draws
@@ -35,47 +37,11 @@ from sim.platform import ModerationPolicy
 from sim.rules import moderation, pushes, recruitment, supply
 from sim.state import BOUGHT
 
-#: everyone opens Moments and reads every item; thresholds without spread; no decay,
-#: churn, reports, groups, merchants, pitches, costs or counterfeits (each test turns on
-#: what it checks)
-EXACT: dict[str, Any] = {
-    "users.p_open_mean": 1.0,
-    "users.attention_mean": 10_000.0,
-    "users.ordinary_posts_per_day": 0.0,
-    "users.threshold_spread": 0.0,
-    "users.p_background_unfriend": 0.0,
-    "users.annoyance_decay": 0.0,
+#: the selling town of tests/towns.py with buyers alike and the trust rules off; each test
+#: turns on what it checks
+EXACT = towns.SHOP | towns.BUYERS | towns.TRUST_OFF | {
     "users.annoyance_per_ad": 1.0,
-    "users.p_report": 0.0,
-    "users.report_threshold": 1000.0,
-    "users.mute_threshold": 1000.0,
-    "users.block_threshold": 1000.0,
-    "users.share_tolerant": 0.0, "users.share_muter": 1.0, "users.share_blocker": 0.0,
-    "users.need_mean": 1.0,
-    "users.n_categories": 1,
-    "users.budget_per_day": 1000.0,
-    "groups.n_groups": 0,
-    "groups.p_direct_reach": 0.0,
-    "purchase.p_buy_base": 0.0,
-    "purchase.fatigue": 0.0,
-    "purchase.p_payment_fail": 0.0,
-    "purchase.trust_value_slope": 0.0,
-    "merchants.n_merchants": 0,
-    "platform.policy": "none",
-    "graph.strong_tie_share": 0.0,
-    "resellers.p_pitch": 0.0,
-    "resellers.fixed_cost_per_day": 0.0,
-    "resellers.counterfeit_share": 0.0,
-    "resellers.quality_genuine": 1.0,
-    "resellers.restock_below": 0,
-    "resellers.min_order_level1": 0,  # no minimum order (tests/test_economics.py)
-    "resellers.patience_spread": 0.0,  # everyone waits quit_after_loss_days
-    "trust.gain_lifestyle": 0.0,
     "trust.gain_genuine": 0.0,
-    # trust toward resellers as evidence (issue 11): every source of evidence off
-    "trust.bad_per_ad": 0.0, "trust.forgetting": 1.0, "trust.good_genuine": 0.0,
-    "trust.bad_counterfeit": 0.0, "trust.loss_word_of_mouth": 0.0, "trust.p_recommend": 0.0,
-    "trust.negativity": 1.0, "purchase.social_proof": 0.0, "purchase.p_obligation": 0.0,
 }
 
 #: every ad seen converts: p = 1 x trust x need x (1000 / 10) >= 1 for trust and need
@@ -88,41 +54,16 @@ SURE_SALE: dict[str, Any] = {
 }
 
 
-def fixed(ads: int, lifestyle: int = 0) -> Strategy:
-    """A custom strategy posting exactly ``ads`` ads and ``lifestyle`` life posts a day."""
-    return Strategy.from_func("fixed", lambda seller, rng: Plan(ads, lifestyle))
-
-
 def build(graph: nx.Graph, sellers: set, over: dict[str, Any] | None = None,
           strategy: Strategy | None = None,
           check: Callable[[SocialCommerceModel], bool] | None = None) -> SocialCommerceModel:
     """The model under the first seed whose initial resellers are exactly ``sellers``.
 
-    ``strategy`` (default: no posts) is every reseller's; ``None`` keeps... a custom
-    strategy always, so that the plan is exact.
+    Every reseller follows ``strategy``, a custom one always so that the plan is exact
+    (default: no posts).
     """
     strategy = strategy if strategy is not None else fixed(0)
-    share = len(sellers) / graph.number_of_nodes()
-    overrides = EXACT | {"resellers.initial_share": share} | (over or {})
-    for seed in range(500):
-        m = SocialCommerceModel(graph=graph, seed=seed, overrides=overrides,
-                                strategies={"fixed": strategy}, strategy_shares={"fixed": 1.0})
-        if {r.label for r in m.reseller_list} == sellers and (check is None or check(m)):
-            return m
-    raise AssertionError(f"no seed below 500 puts the resellers at {sellers}")
-
-
-def star(k: int = 4) -> nx.Graph:
-    """Reseller ``R`` with friends ``a``, ``b``, ...; ``t`` is a friend of ``a`` only."""
-    leaves = "abcdefgh"[:k]
-    g = nx.Graph([("R", x) for x in leaves])
-    g.add_edge("a", "t")
-    return g
-
-
-def tie(m: SocialCommerceModel, viewer: Any, poster: Any) -> int:
-    g = m.graph
-    return g.tie(g.index_of(viewer), g.index_of(poster))
+    return towns.build(EXACT, graph, sellers, over, strategy, check)
 
 
 def day(m: SocialCommerceModel, k: int = -1) -> Any:
