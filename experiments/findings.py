@@ -1232,6 +1232,15 @@ def _prereg_md(finding: Finding) -> str:
             "the results. Commit the scenario file, then run the experiment again.")
 
 
+def _wall(s: dict[str, Any]) -> str:
+    """The sweep's wall time, or that its runs were reused (a resumed sweep takes ~0 s)."""
+    reused = int(s.get("resumed") or 0)
+    if reused and reused >= int(s.get("runs") or 0):
+        return "every run reused from the sweep folder (finished by an earlier invocation)"
+    more = f" ({reused} runs reused)" if reused else ""
+    return f"{s.get('seconds', 0):.0f} s wall with {s.get('workers', 1)} worker(s){more}"
+
+
 def _table_md(df: pd.DataFrame) -> str:
     lines = ["| quantity | mean | 95% CI | n |", "|---|---:|---:|---:|"]
     for _, r in df.iterrows():
@@ -1284,8 +1293,8 @@ Each comparison: "held" when its 95% interval lies on the claimed side of the bo
 Scenario `{s.get('scenario', '')}`: {s.get('people', '?'):,} people, mean degree
 {s.get('mean_degree', 0):g} ({s.get('generator', '')} graph), {s.get('days', '?')} days, root
 seed {s.get('seed', '?')}; swept: {sweep}; {s.get('replicates', '?')} replicates per point
-({s.get('runs', '?')} runs, {s.get('failed', 0)} failed); {s.get('seconds', 0):.0f} s wall
-with {s.get('workers', 1)} worker(s), model time {s.get('run_seconds', 0):.0f} s in all,
+({s.get('runs', '?')} runs, {s.get('failed', 0)} failed); {_wall(s)}, model time
+{s.get('run_seconds', 0):.0f} s in all,
 {s.get('mean_run_seconds', 0):.2f} s a run; code revision(s) that ran it
 `{s.get('revision', 'unknown')}`. Seeds: {s.get('seeds', '')}.
 Everything else takes its declared default (docs/ODD.md; defaults that were calibrated say so
