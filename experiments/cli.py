@@ -128,6 +128,20 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
                 "(or is not in a git checkout); commit it, then run the experiment")
         early = {i: n for i in ids if (n := prereg.runs_before(Path(args.data) / i,
                                                               prereg.path_of(i)))}
+        if not args.no_ensemble:
+            from experiments import ensemble as ens
+
+            if not prereg.is_clean(ens.SPEC_PATH):
+                raise ScenarioError(
+                    f"--publish needs the ensemble's pre-registration committed first: "
+                    f"{ens.SPEC_PATH} has uncommitted changes (or is not in a git checkout); "
+                    "commit it, or pass --no-ensemble")
+            sets = ens.draw(ens.load_calibration(), args.ensemble)
+            for i in ids:
+                n = sum(prereg.runs_before(ens.set_folder(args.data, i, s), ens.SPEC_PATH)
+                        for s in sets)
+                if n:
+                    early[f"{i}/ensemble"] = n
         if early:
             raise ScenarioError(
                 "--publish: runs older than the pre-registration are in " + ", ".join(
@@ -146,12 +160,18 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
             f = run_experiment(i, replicates=args.replicates, workers=args.workers,
                                data=Path(args.data), out=out, dask=args.dask,
                                people=args.people, progress=not args.quiet,
-                               overrides=overrides, force=args.force)
+                               overrides=overrides, force=args.force,
+                               ensemble=0 if args.no_ensemble else args.ensemble)
         except SweepInterrupted as exc:
             print(f"scsim: experiment {i} stopped: {exc}", flush=True)
             return 128 + exc.signum if isinstance(exc, SweepTerminated) else 1
         findings.append(f)
         print(f"{i}: {f.status_word()} - {f.verdict}")
+        if "ensemble" in f.setup:
+            e = f.setup["ensemble"]
+            print(f"   over the plausible region ({len(e['sets'])} sets x {e['replicates']} "
+                  f"replicates, pooled): {e['result']}; {e['runs']} runs ({e['resumed']} "
+                  f"reused), {e['seconds']:.0f} s runs, {e['check_seconds']:.0f} s checks")
         print(f"   report: {out / (i + '.md')}")
     if args.id.lower() == "all":
         write_index(findings, index)
@@ -228,4 +248,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     help="with 'all': the collected findings page (default OUT/index.md; "
                          "docs/experiments.md with --publish)")
     ex.add_argument("--quiet", action="store_true", help="no progress bar")
+    eg = ex.add_mutually_exclusive_group()
+    eg.add_argument("--ensemble", type=positive_int, metavar="K",
+                    help="after the main design, run it over K parameter sets of the "
+                         "calibration's plausible region (default: the pre-registered K of "
+                         "experiments/ensemble.toml; goes on the Reproduce line when changed)")
+    eg.add_argument("--no-ensemble", action="store_true",
+                    help="skip the parameter ensemble (the report then has no 'Parameter "
+                         "uncertainty' section)")
     ex.set_defaults(func=_cmd_experiment)

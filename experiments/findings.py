@@ -70,6 +70,8 @@ class Finding:
     figures: list[Path] = field(default_factory=list)
     discussion: str = ""
     setup: dict[str, Any] = field(default_factory=dict)
+    #: the report's "Parameter uncertainty" section (markdown; :mod:`experiments.ensemble`)
+    uncertainty: str = ""
 
     def status_word(self) -> str:
         """``held``, ``did not hold`` or ``inconclusive``."""
@@ -1057,12 +1059,16 @@ DEFAULT_DATA = Path("runs/experiments")
 
 
 def reproduce_command(id_: str, *, replicates: int, people: int | None = None,
-                      overrides: dict[str, Any] | None = None, force: bool = False) -> str:
+                      overrides: dict[str, Any] | None = None, force: bool = False,
+                      ensemble: int | None = None) -> str:
     """The ``scsim experiment`` command line that reproduces a report's numbers.
 
     Every option that changes a number is on it (replicates, people, each
-    ``--set``, ``--force``); workers, Dask and output folders do not change
-    the numbers (run ids and seeds do not depend on them) and are left out.
+    ``--set``, ``--force``, ``--ensemble K`` when K is not the pre-registered
+    number of parameter sets, ``--no-ensemble`` when ``ensemble == 0``);
+    workers, Dask and output folders do not change the numbers (run ids and
+    seeds do not depend on them) and are left out. ``ensemble=None``: the
+    pre-registered ensemble (the command's default).
     """
     import json
 
@@ -1073,6 +1079,13 @@ def reproduce_command(id_: str, *, replicates: int, people: int | None = None,
         cmd += ["--set", f"{k}={json.dumps(v)}"]
     if force:
         cmd.append("--force")
+    if ensemble == 0:
+        cmd.append("--no-ensemble")
+    elif ensemble is not None:
+        from experiments.ensemble import load_spec
+
+        if ensemble != load_spec()["sets"]:
+            cmd += ["--ensemble", str(ensemble)]
     return shlex.join(cmd)
 
 
@@ -1080,7 +1093,7 @@ def run_experiment(id_: str, *, replicates: int | None = None, workers: int = 1,
                    data: Path = DEFAULT_DATA, out: Path = DEFAULT_OUT, dask: str | None = None,
                    people: int | None = None, progress: bool = True,
                    overrides: dict[str, Any] | None = None, inline: bool = False,
-                   force: bool = False) -> Finding:
+                   force: bool = False, ensemble: int | None = 0) -> Finding:
     """Run experiment ``id_`` (S1..S12), check its pre-registered claim, write its report.
 
     Parameters
@@ -1110,6 +1123,12 @@ def run_experiment(id_: str, *, replicates: int | None = None, workers: int = 1,
     force : bool
         Accept fewer than 5 replicates or a small Sobol sample (smoke tests; the
         report says so).
+    ensemble : int, optional
+        Then run the experiment over this many parameter sets of the calibration's
+        plausible region (:func:`experiments.ensemble.run_ensemble`; None: the
+        pre-registered number, 0: none, the default here; ``scsim experiment``
+        runs the pre-registered ensemble unless ``--no-ensemble``). Its section
+        and figure go into the report.
 
     Returns
     -------
@@ -1153,13 +1172,29 @@ def run_experiment(id_: str, *, replicates: int | None = None, workers: int = 1,
         "resumed": res.skipped,
         "revision": ", ".join(read_design(folder).get("revisions", [])) or git_revision(),
         "reproduce": reproduce_command(id_, replicates=spec.replicates, people=people,
-                                       overrides=overrides, force=force),
+                                       overrides=overrides, force=force, ensemble=ensemble),
         "forced": force and spec.replicates < 5,
         "prereg_commit": prereg.commit(path), "prereg_clean": prereg.is_clean(path),
         "runs_before_prereg": prereg.runs_before(folder, path),
         "evidence": exp.get("evidence", "independent"),
         "evidence_note": exp.get("evidence_note", ""), "seeds": exp.get("seeds", ""),
     }
+    if ensemble != 0:
+        from experiments import ensemble as ens
+
+        res = ens.run_ensemble(id_, finding, sets=ensemble, workers=workers, data=data,
+                               out=out, dask=dask, people=people, overrides=overrides,
+                               progress=progress, inline=inline)
+        finding.uncertainty = ens.section_md(res, finding, _fmt)
+        if res.figure is not None:
+            finding.figures.append(res.figure)
+        finding.setup["ensemble"] = {
+            "result": res.pooled.result, "sets": [s.trial for s in res.sets],
+            "replicates": res.replicates, "runs": res.runs, "resumed": res.resumed,
+            "seconds": round(res.seconds, 1), "check_seconds": round(res.check_seconds, 1),
+            "prereg_commit": res.prereg_commit, "prereg_clean": res.prereg_clean,
+            "runs_before_prereg": res.runs_before_prereg,
+            "per_set": [f.result for f in res.per_set]}
     write_report(finding, out)
     return finding
 
@@ -1197,6 +1232,15 @@ def _prereg_md(finding: Finding) -> str:
             "the results. Commit the scenario file, then run the experiment again.")
 
 
+def _wall(s: dict[str, Any]) -> str:
+    """The sweep's wall time, or that its runs were reused (a resumed sweep takes ~0 s)."""
+    reused = int(s.get("resumed") or 0)
+    if reused and reused >= int(s.get("runs") or 0):
+        return "every run reused from the sweep folder (finished by an earlier invocation)"
+    more = f" ({reused} runs reused)" if reused else ""
+    return f"{s.get('seconds', 0):.0f} s wall with {s.get('workers', 1)} worker(s){more}"
+
+
 def _table_md(df: pd.DataFrame) -> str:
     lines = ["| quantity | mean | 95% CI | n |", "|---|---:|---:|---:|"]
     for _, r in df.iterrows():
@@ -1214,11 +1258,14 @@ def write_report(finding: Finding, out: str | Path) -> Path:
     sweep = "; ".join(f"`{k}` = {v}" for k, v in s.get("sweep", {}).items())
     if s.get("variants"):
         sweep = "; ".join(filter(None, [f"variants {', '.join(s['variants'])}", sweep]))
-    figs = "\n\n".join(f"![{finding.id}]({Path(p).name})" for p in finding.figures)
+    figs = "\n\n".join(f"![{finding.id}]({Path(p).name})" for p in finding.figures
+                       if f"({Path(p).name})" not in finding.uncertainty)
     parts = "\n".join(f"- `{p.name}`: {p.sentence(_fmt)}" for p in finding.parts)
     forced = ("\n**Forced run with fewer than 5 replicates: a smoke test; its verdict means "
               "nothing.**\n" if s.get("forced") else "")
     reproduce = s.get("reproduce") or f"scsim experiment {finding.id}"
+    uncertainty = (f"\n## Parameter uncertainty\n\n{finding.uncertainty.strip()}\n"
+                   if finding.uncertainty else "")
     text = f"""# {finding.id}: {finding.title}
 
 **Question.** {finding.question}
@@ -1240,14 +1287,14 @@ def write_report(finding: Finding, out: str | Path) -> Path:
 Each comparison: "held" when its 95% interval lies on the claimed side of the boundary,
 "did not hold" when it lies on the other side, "inconclusive" when it spans the boundary
 (`experiments.analysis.verdict`).
-
+{uncertainty}
 ## Set-up
 
 Scenario `{s.get('scenario', '')}`: {s.get('people', '?'):,} people, mean degree
 {s.get('mean_degree', 0):g} ({s.get('generator', '')} graph), {s.get('days', '?')} days, root
 seed {s.get('seed', '?')}; swept: {sweep}; {s.get('replicates', '?')} replicates per point
-({s.get('runs', '?')} runs, {s.get('failed', 0)} failed); {s.get('seconds', 0):.0f} s wall
-with {s.get('workers', 1)} worker(s), model time {s.get('run_seconds', 0):.0f} s in all,
+({s.get('runs', '?')} runs, {s.get('failed', 0)} failed); {_wall(s)}, model time
+{s.get('run_seconds', 0):.0f} s in all,
 {s.get('mean_run_seconds', 0):.2f} s a run; code revision(s) that ran it
 `{s.get('revision', 'unknown')}`. Seeds: {s.get('seeds', '')}.
 Everything else takes its declared default (docs/ODD.md; defaults that were calibrated say so
@@ -1285,15 +1332,24 @@ def write_index(findings: list[Finding], path: str | Path) -> Path:
     construction, and whether its report is pre-registered.
     """
     path = Path(path)
-    rows = ["| id | claim | result | evidence | pre-registered | finding |",
-            "|---|---|---|---|---|---|"]
+    region = any("ensemble" in f.setup for f in findings)
+    rows = ["| id | claim | result | evidence | pre-registered | "
+            + ("over the plausible region | " if region else "") + "finding |",
+            "|---|---|---|---|---|---|" + ("---|" if region else "")]
     for f in findings:
         c = f.setup.get("prereg_commit")
         pre = (f"yes (`{c[:9]}`)" if c and f.setup.get("prereg_clean")
                and not f.setup.get("runs_before_prereg") else
                f"**{NOT_PREREGISTERED.lower()}**")
+        ens = f.setup.get("ensemble")
+        cell = ""
+        if region:
+            flag = ("" if ens and ens.get("prereg_commit") and ens.get("prereg_clean")
+                    and not ens.get("runs_before_prereg") else ", **not pre-registered**")
+            cell = (f"{ens['result']} ({len(ens['sets'])} sets x {ens['replicates']} "
+                    f"replicates, pooled{flag}) | " if ens else "not run | ")
         rows.append(f"| [{f.id}](experiments/{f.id}.md) | {f.claim} | **{f.status_word()}** | "
-                    f"{f.setup.get('evidence', 'independent')} | {pre} | {f.verdict} |")
+                    f"{f.setup.get('evidence', 'independent')} | {pre} | {cell}{f.verdict} |")
     block = f"{START}\n" + "\n".join(rows) + f"\n{END}"
     old = path.read_text(encoding="utf-8") if path.is_file() else ""
     if START in old and END in old:
