@@ -38,6 +38,7 @@ from agents.strategies import PostingStrategy, builtin_strategies
 from sim import tables
 from sim.backend import Draws, get_xp, to_device
 from sim.graph import FriendGraph, GraphError, befriend, build_graph
+from sim.interventions import check_interventions
 from sim.metrics import METRICS, new_day, observe
 from sim.params import Scenario
 from sim.platform import ModerationPolicy, make_policy
@@ -61,7 +62,7 @@ from sim.scenario import (
 from sim.state import Population, SellerTable, State, TieState
 from sim.state.people import UserView
 
-__all__ = ["SocialCommerceModel", "SETUP_ONLY", "MAX_DAYS"]
+__all__ = ["SocialCommerceModel", "SETUP_ONLY", "MAX_DAYS", "setup_only_keys"]
 
 #: Parameters read only while the town is built; changing them mid-run is refused.
 SETUP_ONLY: tuple[str, ...] = (
@@ -79,6 +80,13 @@ SETUP_ONLY: tuple[str, ...] = (
     "merchants.trust_start", "groups.n_groups", "groups.mean_size", "groups.max_size",
     "strategies.curated_appeal", "strategies.curated_quality_bonus", "name", "description",
     "experiment", "platform.initial_account_age_max")
+
+
+def setup_only_keys(keys: Iterable[Any]) -> list[str]:
+    """The dotted keys of ``keys`` that :data:`SETUP_ONLY` holds, sorted."""
+    return sorted(str(k) for k in keys
+                  if any(k == s or (s.endswith((".", "_")) and str(k).startswith(s))
+                         for s in SETUP_ONLY))
 
 
 #: ``seed`` not given: the scenario's ``run.seed``
@@ -186,6 +194,9 @@ class SocialCommerceModel(mesa.Model):
             params = with_overrides(params, {"run.seed": int(seed)})
         check_memory(params, graph=graph)  # before anything is allocated
         check_seed_labels(params, graph)
+        names = [s.name for s in builtin_strategies(params.strategies).values()]
+        names += [getattr(s, "name", k) for k, s in dict(strategies or {}).items()]
+        checked = check_interventions(interventions, params, names, max_days=MAX_DAYS)
         self.params: Scenario = params
         self.seed = params.run.seed
         super().__init__(rng=int(stream(self.seed, "mesa").integers(2**31)))
@@ -195,7 +206,8 @@ class SocialCommerceModel(mesa.Model):
         self.draws = {name: Draws(xp, self.rngs[name]) for name in ARRAY_STREAMS}
         self.day = 0
         self.today: dict[str, float] = new_day()
-        self.interventions = sorted(interventions, key=lambda iv: iv.day)
+        #: the interventions, in the order they apply (checked: :mod:`sim.interventions`)
+        self.interventions = checked
         #: derived look-ups rules may rebuild at any time (keyed on what they derive from)
         self.caches: dict[Any, Any] = {}
 
@@ -481,9 +493,7 @@ class SocialCommerceModel(mesa.Model):
             (:data:`SETUP_ONLY`: the graph, the people's drawn traits, the
             initial sellers and merchants).
         """
-        fixed = sorted(k for k in overrides
-                       if any(k == s or (s.endswith((".", "_")) and k.startswith(s))
-                              for s in SETUP_ONLY))
+        fixed = setup_only_keys(overrides)
         if fixed:
             raise ScenarioError(
                 f"{', '.join(fixed)}: read only while the town is built, so it cannot change "
