@@ -83,7 +83,13 @@ class _Version(argparse.Action):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.scenario import check_memory, default_scenario, load_scenario, with_overrides
+    from sim.scenario import (
+        ScenarioError,
+        check_memory,
+        default_scenario,
+        load_scenario,
+        with_overrides,
+    )
 
     scenario = load_scenario(args.scenario) if args.scenario else default_scenario()
     overrides = parse_set(args.set or [])
@@ -95,6 +101,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         overrides["graph.n_people"] = args.people
     if overrides:
         scenario = with_overrides(scenario, overrides)
+    if scenario.graph.generator == "edgelist" and "graph.n_people" in overrides:
+        n = overrides["graph.n_people"]
+        flag, given = (("--people", f"--people {n}") if args.people is not None
+                       else ("--set graph.n_people", f"--set graph.n_people={n}"))
+        raise ScenarioError(
+            f"{given}: the town is read from graph.edgelist_path "
+            f"({scenario.graph.edgelist_path!r}), so its people are the file's; "
+            f"graph.n_people sizes generated towns only: drop {flag}")
     # every check before any work: the memory the town needs, then where it goes
     check_memory(scenario)
     from sim.runner import check_out, default_out, run_scenario, write_run
