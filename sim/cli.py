@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one scenario (default: the embedded default)")
     run.add_argument("scenario", nargs="?", help="scenario TOML file")
     run.add_argument("--seed", type=int, help="root seed (overrides run.seed)")
-    run.add_argument("--days", type=int, help="days to simulate (overrides run.days)")
+    run.add_argument("--days", type=int, help="days to simulate, 1..3650 (overrides run.days)")
     run.add_argument("--people", type=int, help="number of people (overrides graph.n_people)")
     run.add_argument("--out", help="run folder (default runs/NAME-seedSEED, NAME made safe "
                                    "as a folder name)")

@@ -458,13 +458,15 @@ class SocialCommerceModel(mesa.Model):
         Raises
         ------
         ScenarioError
-            ``days`` is not a whole number in 0..3650, or the model would pass
-            day 3,650 (the declared limit of ``run.days``).
+            ``days`` is not a whole number in 0..3650 (0 runs no day), or the
+            model would pass day 3,650 in all (the declared limit of
+            ``run.days``, which is 1..3650).
         """
         days = check_days(days, self.params)
         if self.day + days > MAX_DAYS:
-            raise ScenarioError(f"days = {days}: a model runs 0 to {MAX_DAYS} days in all "
-                                f"(it is on day {self.day})")
+            raise ScenarioError(f"days = {days}: a model runs at most {MAX_DAYS} days in all; "
+                                f"it is on day {self.day}, so it runs at most "
+                                f"{MAX_DAYS - self.day} more")
         from tqdm.auto import tqdm
 
         for _ in tqdm(range(days), desc="days", unit="day", disable=not progress,

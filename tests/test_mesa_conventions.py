@@ -152,10 +152,26 @@ def test_a_town_without_resellers_warns_and_says_how_to_place_them() -> None:
 
 
 def test_days_beyond_the_limit_are_refused() -> None:
+    """``model.run(days)`` takes 0..3650 more days, ``run.days`` 1..3650; each says which."""
     m = SocialCommerceModel(seed=1, overrides=SMALL)
-    with pytest.raises(ValueError, match="0..3650"):
+    with pytest.raises(ValueError, match=r"days to run in 0\.\.3650 \(a scenario's run.days "
+                                         r"is 1\.\.3650\)"):
         m.run(10**12)
+    m.run(0)
+    assert m.day == 0
     m.run(5)
-    with pytest.raises(ValueError, match="0 to 3650 days in all"):
+    with pytest.raises(ValueError, match="at most 3650 days in all; it is on day 5, so it runs "
+                                         "at most 3645 more"):
         m.run(3646)
     assert m.day == 5
+    with pytest.raises(ValueError, match=r"run.days = 0: .*greater than or equal to 1"):
+        SocialCommerceModel(seed=1, overrides={**SMALL, "run.days": 0})
+
+
+def test_reliability_doc_states_the_ranges_the_code_checks() -> None:
+    from pathlib import Path
+
+    text = " ".join((Path(__file__).resolve().parent.parent / "docs" / "reliability.md")
+                    .read_text(encoding="utf-8").split())
+    assert "`run.days` (`--days`), is 1..3650" in text
+    assert "`model.run(days)` runs 0..3650 more days" in text
