@@ -173,13 +173,49 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+#: exit status when the reader of stdout went away (``scsim ... | head``), as for a
+#: process killed by SIGPIPE
+BROKEN_PIPE = 128 + 13
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises nothing more."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no file descriptor (captured output)
+        pass
+
+
+def _flush_stdout() -> None:
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except ValueError:  # closed
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``scsim``; returns the exit code.
 
     Exit codes: 0 done; 1 a run or sweep failed, or an internal error (one
     line; ``SCSIM_DEBUG=1`` shows the traceback); 2 invalid input; 130
-    interrupted (Ctrl-C or SIGTERM; a run folder is then left as it was).
+    interrupted (Ctrl-C or SIGTERM; a run folder is then left as it was);
+    141 the reader of the output went away (``scsim ... | head``: quietly,
+    as Unix tools do; the work itself was done).
     """
+    try:
+        try:
+            return _main(argv)
+        finally:  # a reader gone away shows here, not as a message at exit
+            _flush_stdout()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return BROKEN_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
     try:  # the subcommands' modules load here: Ctrl-C meanwhile is no traceback either
         parser = build_parser()
     except KeyboardInterrupt:
@@ -206,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("scsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # (an OSError) the reader of stdout went away: quietly, in main()
+        raise
     except MemoryError:
         print("scsim: error: out of memory; make the town smaller (graph.n_people, "
               "graph.mean_degree) or use a machine with more memory", file=sys.stderr)
