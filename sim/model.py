@@ -21,6 +21,7 @@ and the ``Reseller.strategy`` setter; every rule reads them each day.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
@@ -47,6 +48,7 @@ from sim.rules import feed, moderation, money, orders, planning, pushes, reactio
 from sim.rules.recruitment import Requests
 from sim.rules.supply import buy_stock
 from sim.scenario import (
+    EmptyTownWarning,
     ScenarioError,
     check_days,
     check_memory,
@@ -342,6 +344,14 @@ class SocialCommerceModel(mesa.Model):
             twice = sorted({str(lab) for lab, i in zip(labels, ids, strict=True)
                             if i in seen or seen.add(i)})
             raise ScenarioError(f"{what} names {twice} more than once")
+        if not ids:  # as warn_empty_town does for a share that rounds to 0
+            m = p.merchants.n_merchants
+            warnings.warn(
+                f"{what} = [] names nobody: the town starts with 0 resellers, so nobody posts "
+                "ads and ads, orders and GMV from resellers will be 0 every day"
+                + (f" (only the {m} merchant(s) will push)" if m else "")
+                + "; name at least one person, or leave seed_resellers out to place them by "
+                "resellers.seeding", EmptyTownWarning, stacklevel=3)
         return np.asarray(ids, np.int64)
 
     def _add_reseller_friends(self, people: np.ndarray) -> tuple[FriendGraph, np.ndarray | None]:

@@ -7,6 +7,7 @@ to divide is NaN, and a town whose reseller share rounds to zero warns.
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import mesa
 import networkx as nx
@@ -149,6 +150,22 @@ def test_a_ratio_with_nothing_to_divide_is_nan() -> None:
 def test_a_town_without_resellers_warns_and_says_how_to_place_them() -> None:
     with pytest.warns(UserWarning, match=r"rounds to 0 resellers.*at least 0\.0295"):
         SocialCommerceModel(graph=nx.karate_club_graph())
+
+
+def test_seed_resellers_naming_nobody_warns_as_the_karate_club_does() -> None:
+    from sim.scenario import EmptyTownWarning
+
+    g = nx.karate_club_graph()
+    with pytest.warns(EmptyTownWarning, match=r"seed_resellers = \[\] names nobody: the town "
+                      r"starts with 0 resellers.*only the 2 merchant\(s\) will push") as rec:
+        m = SocialCommerceModel(graph=g, seed_resellers=[])
+    assert rec[0].filename == __file__ and not m.reseller_list
+    with pytest.warns(EmptyTownWarning, match="the labels returned by seed_resellers = "
+                                              "<lambda> = \\[\\] names nobody"):
+        SocialCommerceModel(graph=g, seed_resellers=lambda net: [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SocialCommerceModel(graph=g, seed_resellers=[0, 33])
 
 
 def test_days_beyond_the_limit_are_refused() -> None:
