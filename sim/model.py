@@ -64,7 +64,7 @@ from sim.scenario import (
 from sim.state import Population, SellerTable, State, TieState
 from sim.state.people import UserView
 
-__all__ = ["SocialCommerceModel", "SETUP_ONLY", "MAX_DAYS", "setup_only_keys"]
+__all__ = ["SocialCommerceModel", "SETUP_ONLY", "MAX_DAYS", "SEED_REPORTER", "setup_only_keys"]
 
 #: Parameters read only while the town is built; changing them mid-run is refused.
 SETUP_ONLY: tuple[str, ...] = (
@@ -102,6 +102,17 @@ def _reading(key: str, model: SocialCommerceModel) -> float:
     return model.today[key]
 
 
+#: The model reporter of the run's root seed (``params.run.seed``): ``mesa.batch_run``'s rows
+#: carry it in their ``seed`` column (which otherwise holds what ``rng`` passed: None when
+#: the seed was drawn), so every replicate can be repeated. :meth:`metrics` leaves it out.
+SEED_REPORTER = "seed"
+
+
+def _root_seed(model: SocialCommerceModel) -> int:
+    """Model reporter :data:`SEED_REPORTER`: the root seed (the same every day)."""
+    return model.seed
+
+
 class SocialCommerceModel(mesa.Model):
     """Social commerce on a friend graph.
 
@@ -115,7 +126,9 @@ class SocialCommerceModel(mesa.Model):
     seed : int or None, optional
         Root seed; overrides ``run.seed``. Not given: ``run.seed``. ``None``:
         a fresh seed from the operating system (as in Mesa), recorded in
-        ``params.run.seed`` so the run can be repeated.
+        ``params.run.seed`` and in the ``seed`` model reporter (the
+        ``seed`` column of ``mesa.batch_run``'s rows) so the run can be
+        repeated.
     rng : int or None, optional
         Mesa's name for ``seed`` (give one or the other).
     policy : ModerationPolicy, optional
@@ -267,7 +280,8 @@ class SocialCommerceModel(mesa.Model):
                 f"graph.require_connected = true but the friend graph is disconnected: the "
                 f"largest component holds {lcc:.1%} of {graph.n} people")
         self.datacollector = mesa.DataCollector(
-            model_reporters={k: partial(_reading, k) for k in METRICS},
+            model_reporters={**{k: partial(_reading, k) for k in METRICS},
+                             SEED_REPORTER: _root_seed},
             agent_reporters=dict(agent_reporters or {}))
         self.running = params.run.days > 0
 
@@ -555,8 +569,8 @@ class SocialCommerceModel(mesa.Model):
         return AgentSet(self.merchant_list, random=self.random)
 
     def metrics(self) -> pd.DataFrame:
-        """Per-day metrics (Mesa's model-vars DataFrame), indexed by ``day``."""
-        df = self.datacollector.get_model_vars_dataframe()
+        """Per-day metrics (Mesa's model-vars DataFrame, less the seed), indexed by ``day``."""
+        df = self.datacollector.get_model_vars_dataframe().drop(columns=[SEED_REPORTER])
         df.index.name = "day"
         return df
 

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from agents.strategies import Plan, Strategy
+from sim.metrics import METRICS
 from sim.model import SocialCommerceModel
 from sim.scenario import ScenarioError
 
@@ -31,11 +32,22 @@ def test_batch_run_gives_distinct_replicates_and_stops_at_run_days() -> None:
     assert set(df["Step"]) == {1, 2, 3, 4, 5}
     assert len(df) == 2 * 3 * 5
     for cap, g in df.groupby("platform.posting_cap"):
-        assert g["seed"].isna().all()  # batch_run passed seed=None to each replicate
         # each replicate's five days of openers (one day's count alone can coincide: about
         # 255 of 300 people open Moments, with a binomial spread of 6)
         days = {tuple(r.sort_values("Step")["openers"]) for _, r in g.groupby("RunId")}
         assert len(days) == 3, f"replicates at cap {cap} are identical"
+    # batch_run passed seed=None to each replicate; the seed column holds the seed drawn
+    assert df["seed"].notna().all() and df.groupby("RunId")["seed"].nunique().eq(1).all()
+    last = df[df["RunId"] == df["RunId"].max()].sort_values("Step")
+    assert len(set(df["seed"])) == 2 * 3
+    again = SocialCommerceModel(seed=int(last["seed"].iloc[0]), **SMALL,
+                                **{"platform.posting_cap": int(last["platform.posting_cap"]
+                                                               .iloc[0])})
+    assert again.run().metrics()["openers"].tolist() == last["openers"].tolist()
+    assert list(again.metrics().columns) == list(METRICS)  # (the seed is not a metric)
+    given = pd.DataFrame(mesa.batch_run(SocialCommerceModel, SMALL, rng=[11, 12],
+                                        display_progress=False))
+    assert given["seed"].tolist() == [11, 12]
 
 
 def test_run_model_stops_at_run_days() -> None:
