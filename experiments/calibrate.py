@@ -80,7 +80,7 @@ from sim.scenario import ScenarioError, default_scenario, load_scenario, with_ov
 __all__ = ["Target", "TARGETS", "CLAIMS", "FITTED", "CALIBRATION_TOWN", "uncertain_parameters",
            "simulate", "simulate_claims", "target_misses", "objective", "calibrate",
            "CalibrationResult", "write_calibration", "calibration_tables", "update_doc",
-           "register"]
+           "DEFAULT_OUT", "shipped_path", "register"]
 
 PUSH_LEVELS = (1, 2, 3, 4, 5, 6)
 HIGH_RATE = 6
@@ -532,7 +532,8 @@ def calibrate(trials: int = 30, *, seed: int = 0, replicates: int = 3, people: i
         seeds, on the fresh seeds (if ``validate``) and on the other graph
         family. They are never part of the objective.
     targets : mapping of str to float, optional
-        Replace target values by name, e.g. ``{"share_blocks_resellers": 0.7}``.
+        Replace target values by name, e.g. ``{"ladder_exit": 0.5}`` (a
+        calibration target of :data:`TARGETS`; the :data:`CLAIMS` are never fitted).
     progress : callable, optional
         Called with one line per trial.
 
@@ -561,8 +562,14 @@ def calibrate(trials: int = 30, *, seed: int = 0, replicates: int = 3, people: i
         raise ValueError(f"method = {method!r} is unknown; allowed: 'optuna', 'lhs'")
     tg = dict(TARGETS)
     for name, value in (targets or {}).items():
+        if name in CLAIMS:
+            raise ValueError(f"target {name!r} is a held-out claim, never fitted; calibration "
+                             f"targets: {', '.join(TARGETS)}")
         if name not in tg:
             raise ValueError(f"unknown target {name!r}; known: {', '.join(TARGETS)}")
+        if (not isinstance(value, int | float) or isinstance(value, bool)
+                or not math.isfinite(value)):
+            raise ValueError(f"target {name} = {value!r}: must be a finite number")
         tg[name] = Target(**{**tg[name].__dict__, "value": float(value)})
     rows = uncertain_parameters()
     if not rows:
@@ -954,6 +961,23 @@ def _git_revision() -> str:
     return str(git_revision() or "unknown")
 
 
+#: Where ``scsim calibrate`` writes without ``--out`` or ``--publish`` (as ``scsim experiment``
+#: writes under runs/ unless ``--publish``).
+DEFAULT_OUT = Path("runs/calibration/calibration.toml")
+
+
+def shipped_path() -> Path:
+    """The shipped record, ``sim/data/calibration.toml`` of the installed package."""
+    return Path(str(resources.files("sim").joinpath("data/calibration.toml")))
+
+
+def _out_path(args: argparse.Namespace) -> Path:
+    """``--out``, else the shipped record with ``--publish``, else :data:`DEFAULT_OUT`."""
+    if args.out is not None:
+        return Path(args.out)
+    return shipped_path() if args.publish else DEFAULT_OUT
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.cli import parse_set
 
@@ -963,7 +987,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
                     days=args.days, workers=args.workers, method=args.method,
                     validate=args.validate, targets=targets, claims=args.claims,
                     progress=None if args.quiet else print)
-    out = write_calibration(res, args.out, seconds=time.perf_counter() - t0)
+    out = write_calibration(res, _out_path(args), seconds=time.perf_counter() - t0)
     if args.doc:
         import tomllib
 
@@ -997,7 +1021,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "calibration targets of docs/calibration.md (SF6's reaction ladder, SF7's "
                     "followers lost at six pushes a day, F10's exposure to flooders, 微商 "
                     "prevalence) by a seeded search over real runs; then measure the held-out "
-                    "claims (S9, S2, S1), never fitted; write fitted values and fit quality.")
+                    "claims (S9, S2, S1), never fitted; write fitted values and fit quality "
+                    f"to {DEFAULT_OUT} (--publish: the shipped sim/data/calibration.toml).")
     p.add_argument("--trials", type=positive_int, default=30, help="parameter sets (default 30)")
     p.add_argument("--replicates", type=positive_int, default=3,
                    help="model seeds per parameter set (default 3)")
@@ -1010,9 +1035,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=("optuna", "lhs"), default="optuna",
                    help="search: Optuna TPE (default) or Latin hypercube + local steps")
     p.add_argument("--target", action="append", metavar="NAME=VALUE",
-                   help="replace a target value, e.g. --target share_blocks_resellers=0.6")
-    p.add_argument("--out", default="sim/data/calibration.toml",
-                   help="output TOML (default sim/data/calibration.toml)")
+                   help="replace a calibration target's value, e.g. --target ladder_exit=0.5 "
+                        f"(targets: {', '.join(TARGETS)}; the held-out claims are never "
+                        "fitted)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--out", help=f"output TOML (default {DEFAULT_OUT}; the repository is "
+                                     "not touched)")
+    where.add_argument("--publish", action="store_true",
+                       help="write the shipped record, sim/data/calibration.toml (the "
+                            "provenance of the defaults in sim/params.py), instead")
     p.add_argument("--validate", type=int, default=0, metavar="N",
                    help="also compare prior and fitted values on N fresh seeds (default 0)")
     p.add_argument("--doc", metavar="MARKDOWN",

@@ -166,7 +166,8 @@ def parse_spec(scenario: Scenario, *, replicates: int | None = None, sample: str
     ScenarioError
         For an unknown parameter, an empty level list, a range with
         ``low >= high`` or outside the parameter's valid range, a range under
-        ``grid`` sampling, ``replicates < 1``, ``n < 1``, a ``sobol`` sample
+        ``grid`` sampling, ``n`` given with ``grid`` sampling (it would be
+        ignored), ``replicates < 1``, ``n < 1``, a ``sobol`` sample
         whose ``n`` is not a power of two, or an unknown sample. Every value is
         checked through :func:`sim.scenario.with_overrides`.
     """
@@ -174,6 +175,10 @@ def parse_spec(scenario: Scenario, *, replicates: int | None = None, sample: str
     sweep = dict(exp.get("sweep", {}))
     variants = {str(k): dict(v) for k, v in dict(exp.get("variants", {})).items()}
     sample = sample or exp.get("sample", "grid")
+    if n is not None and sample == "grid":
+        raise ScenarioError(f"--n {n}: grid sampling runs every combination of the levels, so "
+                            "it takes no sample size; drop --n, or sample with --sample "
+                            "lhs|sobol|morris")
     reps = exp.get("replicates", 1) if replicates is None else replicates
     n = int(exp.get("n", 16) if n is None else n)
     outputs = list(exp.get("outputs", []))

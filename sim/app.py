@@ -56,6 +56,7 @@ from sim.app_charts import (
     network_option,
     seller_choices,
 )
+from sim.app_cli import APP_TITLE
 from sim.app_sources import load_sources, source_ids
 from sim.model import SocialCommerceModel
 from sim.params import SECTIONS, Scenario
@@ -1079,7 +1080,7 @@ def Page() -> Any:
     mode = solara.use_reactive(typing.cast(str, None))
     target = solara.use_reactive(0)
     error = solara.use_reactive("")
-    solara.Title("scsim: social commerce on a friend network")
+    solara.Title(APP_TITLE)
     solara.Style(_CSS)
     with solara.AppBarTitle():
         solara.Text("scsim · social commerce on a friend network")

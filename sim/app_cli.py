@@ -13,16 +13,21 @@ import argparse
 import os
 import sys
 
-__all__ = ["register", "APP_MODULE", "solara_command", "OFFLINE_ENV"]
+__all__ = ["register", "APP_MODULE", "APP_TITLE", "solara_command", "OFFLINE_ENV"]
 
 #: The module Solara serves (its ``Page`` component).
 APP_MODULE = "sim.app"
 
+#: The browser tab's title, from the first byte the server sends (Solara's own,
+#: "Solara ☀️", showed until the page had rendered) to the page's ``solara.Title``.
+APP_TITLE = "scsim: social commerce on a friend network"
+
 #: Environment of the server: no telemetry (the assets come from the
-#: solara-assets package and the version check is off), and no "runs on
-#: Solara" banner over the plots.
+#: solara-assets package and the version check is off), no "runs on
+#: Solara" banner over the plots, and the app's title.
 OFFLINE_ENV = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
-               "SOLARA_THEME_SHOW_BANNER": "False"}
+               "SOLARA_THEME_SHOW_BANNER": "False",
+               "SOLARA_THEME_TITLE": APP_TITLE}
 
 
 def solara_command(port: int, host: str, production: bool = True) -> list[str]:

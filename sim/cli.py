@@ -83,7 +83,13 @@ class _Version(argparse.Action):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.scenario import check_memory, default_scenario, load_scenario, with_overrides
+    from sim.scenario import (
+        ScenarioError,
+        check_memory,
+        default_scenario,
+        load_scenario,
+        with_overrides,
+    )
 
     scenario = load_scenario(args.scenario) if args.scenario else default_scenario()
     overrides = parse_set(args.set or [])
@@ -95,6 +101,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         overrides["graph.n_people"] = args.people
     if overrides:
         scenario = with_overrides(scenario, overrides)
+    if scenario.graph.generator == "edgelist" and "graph.n_people" in overrides:
+        n = overrides["graph.n_people"]
+        flag, given = (("--people", f"--people {n}") if args.people is not None
+                       else ("--set graph.n_people", f"--set graph.n_people={n}"))
+        raise ScenarioError(
+            f"{given}: the town is read from graph.edgelist_path "
+            f"({scenario.graph.edgelist_path!r}), so its people are the file's; "
+            f"graph.n_people sizes generated towns only: drop {flag}")
     # every check before any work: the memory the town needs, then where it goes
     check_memory(scenario)
     from sim.runner import check_out, default_out, run_scenario, write_run
@@ -119,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one scenario (default: the embedded default)")
     run.add_argument("scenario", nargs="?", help="scenario TOML file")
     run.add_argument("--seed", type=int, help="root seed (overrides run.seed)")
-    run.add_argument("--days", type=int, help="days to simulate (overrides run.days)")
+    run.add_argument("--days", type=int, help="days to simulate, 1..3650 (overrides run.days)")
     run.add_argument("--people", type=int, help="number of people (overrides graph.n_people)")
     run.add_argument("--out", help="run folder (default runs/NAME-seedSEED, NAME made safe "
                                    "as a folder name)")
@@ -159,13 +173,49 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+#: exit status when the reader of stdout went away (``scsim ... | head``), as for a
+#: process killed by SIGPIPE
+BROKEN_PIPE = 128 + 13
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises nothing more."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no file descriptor (captured output)
+        pass
+
+
+def _flush_stdout() -> None:
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except ValueError:  # closed
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``scsim``; returns the exit code.
 
     Exit codes: 0 done; 1 a run or sweep failed, or an internal error (one
     line; ``SCSIM_DEBUG=1`` shows the traceback); 2 invalid input; 130
-    interrupted (Ctrl-C or SIGTERM; a run folder is then left as it was).
+    interrupted (Ctrl-C or SIGTERM; a run folder is then left as it was);
+    141 the reader of the output went away (``scsim ... | head``: quietly,
+    as Unix tools do; the work itself was done).
     """
+    try:
+        try:
+            return _main(argv)
+        finally:  # a reader gone away shows here, not as a message at exit
+            _flush_stdout()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return BROKEN_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
     try:  # the subcommands' modules load here: Ctrl-C meanwhile is no traceback either
         parser = build_parser()
     except KeyboardInterrupt:
@@ -192,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("scsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # (an OSError) the reader of stdout went away: quietly, in main()
+        raise
     except MemoryError:
         print("scsim: error: out of memory; make the town smaller (graph.n_people, "
               "graph.mean_degree) or use a machine with more memory", file=sys.stderr)

@@ -63,10 +63,14 @@ def summary_figure(metrics: pd.DataFrame, path: str | Path | None = None,
     a.plot(day, m["resellers_quit"], label="quit")
     a.plot(day, m["resellers_banned"], label="banned")
     a2 = a.twinx()
-    a2.plot(day, 100 * m["share_resellers_losing"], color="grey", ls="--", label="% losing")
+    a2.plot(day, 100 * m["share_resellers_losing"], color="grey", ls="--",
+            label="% with negative profit (right axis)")
     a2.set_ylabel("% with negative profit")
     a.set(title="Resellers", xlabel="day")
-    a.legend(fontsize=8, loc="upper left")
+    # one legend for both axes: the dashed line is the twin axis's
+    lines, labels = (sum(x, []) for x in zip(a.get_legend_handles_labels(),
+                                             a2.get_legend_handles_labels(), strict=True))
+    a.legend(lines, labels, fontsize=8, loc="center right")
     if title:
         fig.suptitle(title)
     if path is not None:

@@ -214,9 +214,10 @@ class FriendGraph:
         columns that are numbers (weights, times; ignored). The first line
         may be a header (column names such as ``u,v`` or ``source,target``,
         or any text above rows of numbers); a header names the columns, so
-        then any extra column is allowed. Labels are kept as text; ``#``
-        inside a label is part of it. Self-loops are dropped with a warning,
-        repeated friendships merged.
+        then an extra column it names may hold text, and one beyond them
+        must still be a number (``u,v`` above ``x,y,z`` is refused). Labels
+        are kept as text; ``#`` inside a label is part of it. Self-loops are
+        dropped with a warning, repeated friendships merged.
 
         Raises
         ------
@@ -325,6 +326,7 @@ def _read_pairs(path: Path, fmt: str) -> tuple[list[str], np.ndarray, np.ndarray
     n_loops, first_loop = 0, 0
     delimiter = {"csv": ",", "tsv": "\t"}.get(fmt)
     header: bool | None = None  # decided at the first row
+    width = 0  # the number of columns the header names (0: no header)
     pending: tuple[int, str, list[str]] | None = None  # first row, held until the second
 
     def fail(ln: int, line: str, problem: str) -> GraphError:
@@ -332,7 +334,7 @@ def _read_pairs(path: Path, fmt: str) -> tuple[list[str], np.ndarray, np.ndarray
         return GraphError(f"edge-list file {name!r}, line {ln}: {problem}: {shown!r} "
                           f"(read as {fmt}; set graph.format if that is wrong)")
 
-    def add(ln: int, line: str, fields: list[str], named: bool) -> None:
+    def add(ln: int, line: str, fields: list[str], named: int) -> None:
         nonlocal n_loops, first_loop
         if len(fields) < 2:
             raise fail(ln, line, f"expected two labels (a friendship), found {len(fields)} "
@@ -340,10 +342,12 @@ def _read_pairs(path: Path, fmt: str) -> tuple[list[str], np.ndarray, np.ndarray
         a, b = fields[0], fields[1]
         if not a or not b:
             raise fail(ln, line, "a label is empty")
-        extra = [x for x in fields[2:] if x != ""]
-        if extra and not named and not all(_is_number(x) for x in extra):
-            raise fail(ln, line, f"expected two labels then only numbers (weights), found "
-                                 f"{len(fields)} fields")
+        extra = [x for x in fields[max(2, named):] if x != ""]
+        if extra and not all(_is_number(x) for x in extra):
+            what = (f"the header names {named} columns, so expected only numbers (weights) "
+                    "after them" if named > 2 else "expected two labels then only numbers "
+                    "(weights)")
+            raise fail(ln, line, f"{what}, found {len(fields)} fields")
         ia = index.setdefault(a, len(index))
         ib = index.setdefault(b, len(index))
         if ia == ib:
@@ -380,7 +384,7 @@ def _read_pairs(path: Path, fmt: str) -> tuple[list[str], np.ndarray, np.ndarray
                 if header is None:
                     if pending is None:
                         if {x.lower() for x in fields[:2]} <= HEADER_WORDS and len(fields) >= 2:
-                            header = True
+                            header, width = True, len(fields)
                             continue
                         pending = (ln, line, fields)
                         continue
@@ -389,17 +393,19 @@ def _read_pairs(path: Path, fmt: str) -> tuple[list[str], np.ndarray, np.ndarray
                     header = (delimiter is not None and len(first) >= 2 and len(fields) >= 2
                               and not any(_is_number(x) for x in first[:2])
                               and all(_is_number(x) for x in fields[:2]))
-                    if not header:
-                        add(*pending, named=False)
+                    if header:
+                        width = len(first)
+                    else:
+                        add(*pending, named=0)
                     pending = None
-                add(ln, line, fields, named=bool(header))
+                add(ln, line, fields, named=width)
         except (OSError, EOFError) as exc:  # a truncated .gz, a read error
             raise GraphError(f"edge-list file {name!r}, after line {ln}: cannot be read "
                              f"({exc})") from None
         except csv.Error as exc:
             raise GraphError(f"edge-list file {name!r}, line {ln}: {exc}") from None
     if pending is not None:  # a single data row
-        add(*pending, named=False)
+        add(*pending, named=0)
     labels = list(index)
     return (labels, np.frombuffer(u, dtype=np.int64), np.frombuffer(v, dtype=np.int64),
             (n_loops, first_loop) if n_loops else None)

@@ -5,8 +5,15 @@ rules run, and changes the model only through its public operations:
 :meth:`sim.model.SocialCommerceModel.set_params` for parameters and the
 :attr:`agents.resellers.Reseller.strategy` setter for a seller's strategy.
 Every rule reads parameters and strategies afresh each day, so a change is
-honoured everywhere from that day on. Parameters read only while the town is
-built (:data:`sim.model.SETUP_ONLY`) are refused with a clear error.
+honoured everywhere from that day on.
+
+Every intervention is checked when the model is built, before any day runs
+(:func:`check_interventions`): a parameter read only while the town is built
+(:data:`sim.model.SETUP_ONLY`), an unknown key or an invalid value, and a
+``who`` naming no strategy the model knows are errors; an intervention dated
+on or after ``run.days`` warns (:class:`InterventionWarning`), since it
+applies only if the model is run on past ``run.days`` (``model.run(days)``),
+and one dated on or after day 3,650, where no model goes, is an error.
 
 Examples
 --------
@@ -23,16 +30,24 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from agents.strategies import PostingStrategy
+from sim.scenario import ScenarioError, with_overrides
 
 if TYPE_CHECKING:
     from agents.resellers import Reseller
     from sim.model import SocialCommerceModel
+    from sim.params import Scenario
 
-__all__ = ["Intervention", "ChangeParams", "ChangeStrategy"]
+__all__ = ["Intervention", "ChangeParams", "ChangeStrategy", "InterventionWarning",
+           "check_interventions"]
+
+
+class InterventionWarning(UserWarning):
+    """An intervention that a run of ``run.days`` days never reaches."""
 
 
 class Intervention:
@@ -58,6 +73,13 @@ class Intervention:
         """Make the change."""
         raise NotImplementedError
 
+    def check(self, params: Scenario, strategy_names: Collection[str]) -> Scenario:
+        """Raise :class:`sim.scenario.ScenarioError` if the change cannot be made in a model
+        of ``params`` whose resellers' strategies are named ``strategy_names``; return the
+        parameters from this day on (the next intervention is checked against them).
+        Called when the model is built; subclasses add their own checks."""
+        return params
+
 
 class ChangeParams(Intervention):
     """Set parameters (dotted keys) from ``day`` on, e.g. ``{"platform.posting_cap": 2}``."""
@@ -69,6 +91,20 @@ class ChangeParams(Intervention):
     def apply(self, model: SocialCommerceModel) -> None:
         """Call :meth:`SocialCommerceModel.set_params`."""
         model.set_params(self.overrides)
+
+    def check(self, params: Scenario, strategy_names: Collection[str]) -> Scenario:
+        """The keys and values, as :meth:`SocialCommerceModel.set_params` will check them."""
+        from sim.model import setup_only_keys
+
+        fixed = setup_only_keys(self.overrides)
+        if fixed:
+            raise ScenarioError(f"{self!r}: {', '.join(fixed)} is read only while the town is "
+                                "built, so it cannot change mid-run; set it in the scenario "
+                                "(overrides=...) instead")
+        try:
+            return with_overrides(params, self.overrides)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{self!r}: {exc}") from None
 
     def __repr__(self) -> str:
         return f"ChangeParams(day={self.day}, {self.overrides!r})"
@@ -92,8 +128,19 @@ class ChangeStrategy(Intervention):
         super().__init__(day)
         if not isinstance(strategy, PostingStrategy):
             raise TypeError(f"strategy {strategy!r} lacks name/appeal/quality_bonus/plan()")
+        if who is not None and not isinstance(who, str) and not callable(who):
+            raise TypeError(f"who = {who!r}: expected a strategy name, a function of a "
+                            "reseller returning true or false, or None (all resellers)")
         self.strategy = strategy
         self.who = who
+
+    def check(self, params: Scenario, strategy_names: Collection[str]) -> Scenario:
+        """``who``, when a name, must name a strategy a reseller can have."""
+        if isinstance(self.who, str) and self.who not in strategy_names:
+            raise ScenarioError(
+                f"{self!r}: who = {self.who!r} names no strategy of this model, so it would "
+                f"change nobody; strategy names: {', '.join(sorted(strategy_names))}")
+        return params
 
     def apply(self, model: SocialCommerceModel) -> None:
         """Assign the strategy to each selected reseller."""
@@ -104,3 +151,57 @@ class ChangeStrategy(Intervention):
 
     def __repr__(self) -> str:
         return f"ChangeStrategy(day={self.day}, {self.strategy!r}, who={self.who!r})"
+
+
+def check_interventions(interventions: Iterable[Any], params: Scenario,
+                        strategy_names: Iterable[str], *, max_days: int,
+                        stacklevel: int = 2) -> list[Intervention]:
+    """The interventions in the order they apply (by day, stable), each checked.
+
+    Parameters
+    ----------
+    interventions : iterable of Intervention
+    params : Scenario
+        The model's parameters as built; each :class:`ChangeParams` is checked
+        against them as changed by the interventions before it.
+    strategy_names : iterable of str
+        The names of the strategies the model's resellers can start with; a
+        :class:`ChangeStrategy` adds its strategy's name for those after it.
+    max_days : int
+        The most days a model runs (:data:`sim.model.MAX_DAYS`).
+
+    Raises
+    ------
+    ScenarioError
+        Not an intervention, dated on or after ``max_days``, or its own check
+        (:meth:`Intervention.check`) fails.
+
+    Warns
+    -----
+    InterventionWarning
+        Dated on or after ``run.days``: a run of ``run.days`` days never applies it.
+    """
+    if isinstance(interventions, Intervention) or not isinstance(interventions, Iterable):
+        raise ScenarioError(f"interventions = {interventions!r}: expected a list of "
+                            "interventions, e.g. [ChangeParams(30, {...})]")
+    items = list(interventions)
+    for i, iv in enumerate(items):
+        if not isinstance(iv, Intervention):
+            raise ScenarioError(f"interventions[{i}] = {iv!r}: expected an Intervention "
+                                "(ChangeParams, ChangeStrategy or a subclass of Intervention)")
+    items.sort(key=lambda iv: iv.day)
+    names = set(strategy_names)
+    days = params.run.days
+    for iv in items:
+        if iv.day >= max_days:
+            raise ScenarioError(f"{iv!r}: day {iv.day} is never reached: a model runs at most "
+                                f"{max_days} days (days 0..{max_days - 1})")
+        params = iv.check(params, names)
+        if isinstance(iv, ChangeStrategy):
+            names.add(iv.strategy.name)
+        if iv.day >= days:
+            warnings.warn(f"{iv!r} is dated after the run's last day (run.days = {days} runs "
+                          f"days 0..{days - 1}): it applies only if the model is run on past "
+                          f"day {days - 1} (model.run(days))", InterventionWarning,
+                          stacklevel=stacklevel + 1)
+    return items

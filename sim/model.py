@@ -21,6 +21,7 @@ and the ``Reseller.strategy`` setter; every rule reads them each day.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
@@ -38,6 +39,7 @@ from agents.strategies import PostingStrategy, builtin_strategies
 from sim import tables
 from sim.backend import Draws, get_xp, to_device
 from sim.graph import FriendGraph, GraphError, befriend, build_graph
+from sim.interventions import check_interventions
 from sim.metrics import METRICS, new_day, observe
 from sim.params import Scenario
 from sim.platform import ModerationPolicy, make_policy
@@ -46,6 +48,7 @@ from sim.rules import feed, moderation, money, orders, planning, pushes, reactio
 from sim.rules.recruitment import Requests
 from sim.rules.supply import buy_stock
 from sim.scenario import (
+    EmptyTownWarning,
     ScenarioError,
     check_days,
     check_memory,
@@ -61,7 +64,7 @@ from sim.scenario import (
 from sim.state import Population, SellerTable, State, TieState
 from sim.state.people import UserView
 
-__all__ = ["SocialCommerceModel", "SETUP_ONLY", "MAX_DAYS"]
+__all__ = ["SocialCommerceModel", "SETUP_ONLY", "MAX_DAYS", "SEED_REPORTER", "setup_only_keys"]
 
 #: Parameters read only while the town is built; changing them mid-run is refused.
 SETUP_ONLY: tuple[str, ...] = (
@@ -81,6 +84,13 @@ SETUP_ONLY: tuple[str, ...] = (
     "experiment", "platform.initial_account_age_max")
 
 
+def setup_only_keys(keys: Iterable[Any]) -> list[str]:
+    """The dotted keys of ``keys`` that :data:`SETUP_ONLY` holds, sorted."""
+    return sorted(str(k) for k in keys
+                  if any(k == s or (s.endswith((".", "_")) and str(k).startswith(s))
+                         for s in SETUP_ONLY))
+
+
 #: ``seed`` not given: the scenario's ``run.seed``
 _SCENARIO_SEED: Any = object()
 #: the most days a model runs (``run.days``'s declared upper bound)
@@ -90,6 +100,17 @@ MAX_DAYS = 3650
 def _reading(key: str, model: SocialCommerceModel) -> float:
     """Model reporter of metric ``key``: today's value."""
     return model.today[key]
+
+
+#: The model reporter of the run's root seed (``params.run.seed``): ``mesa.batch_run``'s rows
+#: carry it in their ``seed`` column (which otherwise holds what ``rng`` passed: None when
+#: the seed was drawn), so every replicate can be repeated. :meth:`metrics` leaves it out.
+SEED_REPORTER = "seed"
+
+
+def _root_seed(model: SocialCommerceModel) -> int:
+    """Model reporter :data:`SEED_REPORTER`: the root seed (the same every day)."""
+    return model.seed
 
 
 class SocialCommerceModel(mesa.Model):
@@ -105,7 +126,9 @@ class SocialCommerceModel(mesa.Model):
     seed : int or None, optional
         Root seed; overrides ``run.seed``. Not given: ``run.seed``. ``None``:
         a fresh seed from the operating system (as in Mesa), recorded in
-        ``params.run.seed`` so the run can be repeated.
+        ``params.run.seed`` and in the ``seed`` model reporter (the
+        ``seed`` column of ``mesa.batch_run``'s rows) so the run can be
+        repeated.
     rng : int or None, optional
         Mesa's name for ``seed`` (give one or the other).
     policy : ModerationPolicy, optional
@@ -186,6 +209,9 @@ class SocialCommerceModel(mesa.Model):
             params = with_overrides(params, {"run.seed": int(seed)})
         check_memory(params, graph=graph)  # before anything is allocated
         check_seed_labels(params, graph)
+        names = [s.name for s in builtin_strategies(params.strategies).values()]
+        names += [getattr(s, "name", k) for k, s in dict(strategies or {}).items()]
+        checked = check_interventions(interventions, params, names, max_days=MAX_DAYS)
         self.params: Scenario = params
         self.seed = params.run.seed
         super().__init__(rng=int(stream(self.seed, "mesa").integers(2**31)))
@@ -195,7 +221,8 @@ class SocialCommerceModel(mesa.Model):
         self.draws = {name: Draws(xp, self.rngs[name]) for name in ARRAY_STREAMS}
         self.day = 0
         self.today: dict[str, float] = new_day()
-        self.interventions = sorted(interventions, key=lambda iv: iv.day)
+        #: the interventions, in the order they apply (checked: :mod:`sim.interventions`)
+        self.interventions = checked
         #: derived look-ups rules may rebuild at any time (keyed on what they derive from)
         self.caches: dict[Any, Any] = {}
 
@@ -253,7 +280,8 @@ class SocialCommerceModel(mesa.Model):
                 f"graph.require_connected = true but the friend graph is disconnected: the "
                 f"largest component holds {lcc:.1%} of {graph.n} people")
         self.datacollector = mesa.DataCollector(
-            model_reporters={k: partial(_reading, k) for k in METRICS},
+            model_reporters={**{k: partial(_reading, k) for k in METRICS},
+                             SEED_REPORTER: _root_seed},
             agent_reporters=dict(agent_reporters or {}))
         self.running = params.run.days > 0
 
@@ -330,6 +358,14 @@ class SocialCommerceModel(mesa.Model):
             twice = sorted({str(lab) for lab, i in zip(labels, ids, strict=True)
                             if i in seen or seen.add(i)})
             raise ScenarioError(f"{what} names {twice} more than once")
+        if not ids:  # as warn_empty_town does for a share that rounds to 0
+            m = p.merchants.n_merchants
+            warnings.warn(
+                f"{what} = [] names nobody: the town starts with 0 resellers, so nobody posts "
+                "ads and ads, orders and GMV from resellers will be 0 every day"
+                + (f" (only the {m} merchant(s) will push)" if m else "")
+                + "; name at least one person, or leave seed_resellers out to place them by "
+                "resellers.seeding", EmptyTownWarning, stacklevel=3)
         return np.asarray(ids, np.int64)
 
     def _add_reseller_friends(self, people: np.ndarray) -> tuple[FriendGraph, np.ndarray | None]:
@@ -446,13 +482,15 @@ class SocialCommerceModel(mesa.Model):
         Raises
         ------
         ScenarioError
-            ``days`` is not a whole number in 0..3650, or the model would pass
-            day 3,650 (the declared limit of ``run.days``).
+            ``days`` is not a whole number in 0..3650 (0 runs no day), or the
+            model would pass day 3,650 in all (the declared limit of
+            ``run.days``, which is 1..3650).
         """
         days = check_days(days, self.params)
         if self.day + days > MAX_DAYS:
-            raise ScenarioError(f"days = {days}: a model runs 0 to {MAX_DAYS} days in all "
-                                f"(it is on day {self.day})")
+            raise ScenarioError(f"days = {days}: a model runs at most {MAX_DAYS} days in all; "
+                                f"it is on day {self.day}, so it runs at most "
+                                f"{MAX_DAYS - self.day} more")
         from tqdm.auto import tqdm
 
         for _ in tqdm(range(days), desc="days", unit="day", disable=not progress,
@@ -481,9 +519,7 @@ class SocialCommerceModel(mesa.Model):
             (:data:`SETUP_ONLY`: the graph, the people's drawn traits, the
             initial sellers and merchants).
         """
-        fixed = sorted(k for k in overrides
-                       if any(k == s or (s.endswith((".", "_")) and k.startswith(s))
-                              for s in SETUP_ONLY))
+        fixed = setup_only_keys(overrides)
         if fixed:
             raise ScenarioError(
                 f"{', '.join(fixed)}: read only while the town is built, so it cannot change "
@@ -533,8 +569,8 @@ class SocialCommerceModel(mesa.Model):
         return AgentSet(self.merchant_list, random=self.random)
 
     def metrics(self) -> pd.DataFrame:
-        """Per-day metrics (Mesa's model-vars DataFrame), indexed by ``day``."""
-        df = self.datacollector.get_model_vars_dataframe()
+        """Per-day metrics (Mesa's model-vars DataFrame, less the seed), indexed by ``day``."""
+        df = self.datacollector.get_model_vars_dataframe().drop(columns=[SEED_REPORTER])
         df.index.name = "day"
         return df
 

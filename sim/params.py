@@ -146,6 +146,12 @@ class GraphParams(_Section):
         if self.generator == "edgelist" and not self.edgelist_path:
             raise ValueError("graph.edgelist_path = '' must name a file when "
                              "graph.generator = 'edgelist'")
+        if self.edgelist_path and self.generator != "edgelist":
+            path = self.edgelist_path
+            shown = repr(path if len(path) <= 80 else path[:80] + "...")
+            raise ValueError(f"graph.edgelist_path = {shown} must come with graph.generator = "
+                             f"'edgelist': graph.generator = {self.generator!r} generates the "
+                             "town and would ignore the file")
         return self
 
 

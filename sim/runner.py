@@ -512,7 +512,7 @@ def summarize(result: RunResult) -> str:
         f"share of feed that is ads {m['ad_share_of_feed'].mean():.1%} (mean over days)",
         f"friends' posts crowded out {total['ordinary_crowded_out']:,.0f}",
         f"mutes {total['mutes']:,.0f}; blocks/unfriends {blocks:,.0f} "
-        f"({total['blocks_resellers'] / blocks if blocks else 0:.0%} of resellers); "
+        f"({total['blocks_resellers'] / blocks if blocks else 0:.0%} of them hit resellers); "
         f"reports {total['reports']:,.0f}; bans {total['bans']:,.0f}",
         f"orders {total['purchases']:,.0f}; conversion {conversion:.2%} "
         f"per ad seen; payment failures {total['payment_failures']:,.0f}",

@@ -569,8 +569,9 @@ def check_memory(scenario: Scenario, *, n_people: int | None = None,
 
 
 def check_days(days: Any, scenario: Scenario | None = None) -> int:
-    """The number of days a run may be asked for: an integer in 0..3650 (``run.days``'s
-    upper bound); ``None`` means ``scenario.run.days``.
+    """The number of days a model may be asked to run on (``model.run(days)``): an integer
+    in 0..3650 (0: none more; 3650 is ``run.days``'s upper bound); ``None`` means
+    ``scenario.run.days``. A scenario's own length, ``run.days``, is 1..3650.
 
     Examples
     --------
@@ -579,12 +580,13 @@ def check_days(days: Any, scenario: Scenario | None = None) -> int:
     >>> check_days(10**12)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    sim.scenario.ScenarioError: days = 1000000000000: must be a whole number in 0..3650 ...
+    sim.scenario.ScenarioError: days = 1000000000000: must be a whole number of days ...
     """
     from sim.params import RunParams
 
-    hi = next(m.le for m in RunParams.model_fields["days"].metadata
-              if getattr(m, "le", None) is not None)
+    meta = RunParams.model_fields["days"].metadata
+    hi = next(m.le for m in meta if getattr(m, "le", None) is not None)
+    lo = next(m.ge for m in meta if getattr(m, "ge", None) is not None)
     if days is None:
         if scenario is None:
             raise ScenarioError("days = None: give a number of days or a scenario")
@@ -594,8 +596,8 @@ def check_days(days: Any, scenario: Scenario | None = None) -> int:
     ok = (isinstance(days, numbers.Integral) and not isinstance(days, bool)) or (
         isinstance(days, float) and days.is_integer())
     if not ok or not 0 <= days <= hi:
-        raise ScenarioError(f"days = {_short(days)}: must be a whole number in 0..{hi} "
-                            "(the range of run.days)")
+        raise ScenarioError(f"days = {_short(days)}: must be a whole number of days to run in "
+                            f"0..{hi} (a scenario's run.days is {lo}..{hi})")
     return int(days)
 
 

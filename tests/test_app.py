@@ -47,6 +47,7 @@ from sim.app_charts import (
     seller_choices,
     tie_states,
 )
+from sim.app_cli import APP_TITLE
 from sim.app_sources import SOURCES_MD, anchor, load_sources, parse_sources, source_ids
 from sim.params import SECTIONS
 from sim.scenario import default_scenario, with_overrides
@@ -300,6 +301,7 @@ def test_scsim_app_command_serves_the_module_and_checks_the_port() -> None:
     assert cmd[-1] == "--production" and "--no-check-version" in cmd
     assert cmd[3:5] == ["run", "sim.app"]  # a module name: no file is written anywhere
     assert OFFLINE_ENV["SOLARA_THEME_SHOW_BANNER"] == "False"
+    assert OFFLINE_ENV["SOLARA_THEME_TITLE"] == APP_TITLE != "Solara ☀️"
     with pytest.raises(ValueError, match="--port = 70000"):
         solara_command(70000, "127.0.0.1")
 
@@ -331,11 +333,15 @@ def test_stopping_scsim_app_stops_the_server() -> None:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
                     if r.status == 200:
+                        page = r.read().decode("utf-8")
                         break
             except OSError:
                 pass
             assert time.monotonic() - t0 < 90, "scsim app did not answer in 90 s"
             time.sleep(0.5)
+        # the tab's title from the first byte (it was Solara's "Solara ☀️" until rendered)
+        title = re.search(r"<title>(.*?)</title>", page, re.S)
+        assert title and title.group(1).strip() == APP_TITLE
         os.kill(proc.pid, signal.SIGTERM)  # the one process `scsim app` started
         proc.wait(timeout=20)
         t0 = time.monotonic()

@@ -232,3 +232,49 @@ def test_docs_tables_are_generated_from_the_shipped_file() -> None:
     assert block == calibration_tables(doc).strip(), (
         "docs/calibration.md tables differ from sim/data/calibration.toml; regenerate with "
         "update_doc()")
+
+
+def _calibrate_args(*argv: str):
+    from sim.cli import build_parser
+
+    return build_parser().parse_args(["calibrate", *argv])
+
+
+def test_cli_default_output_is_under_runs_not_the_shipped_record(
+        tiny: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture) -> None:
+    """A plain ``scsim calibrate`` writes runs/calibration/calibration.toml; only --publish
+    (or --out naming it) replaces the shipped sim/data/calibration.toml."""
+    import experiments.calibrate as cal
+
+    shipped = cal.shipped_path()
+    before = shipped.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cal, "calibrate", lambda *a, **k: tiny)
+    assert main(["calibrate", "--trials", "1", "--quiet"]) == 0
+    written = tmp_path / "runs" / "calibration" / "calibration.toml"
+    assert "wrote runs/calibration/calibration.toml" in capsys.readouterr().out
+    assert tomllib.loads(written.read_text(encoding="utf-8"))["provenance"]["trials"] == 3
+    assert shipped.read_bytes() == before
+    assert cal._out_path(_calibrate_args()) == Path("runs/calibration/calibration.toml")
+    assert cal._out_path(_calibrate_args("--publish")) == shipped
+    assert shipped == Path(__file__).resolve().parent.parent / "sim/data/calibration.toml"
+    assert cal._out_path(_calibrate_args("--out", "x.toml")) == Path("x.toml")
+    with pytest.raises(SystemExit):  # one or the other
+        _calibrate_args("--publish", "--out", "x.toml")
+
+
+def test_cli_help_names_a_real_target_and_refuses_a_claim() -> None:
+    import re
+
+    from sim.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    text = sub.choices["calibrate"].format_help()
+    example = re.search(r"e\.g\. --target (\w+)=", " ".join(text.split())).group(1)
+    assert example in TARGETS
+    calibrate(1, targets={example: 0.5}, people=300, days=10, replicates=1, claims=False)
+    with pytest.raises(ValueError, match="'share_blocks_resellers' is a held-out claim"):
+        calibrate(1, targets={"share_blocks_resellers": 0.6}, claims=False)
+    with pytest.raises(ValueError, match="ladder_exit = 'x': must be a finite number"):
+        calibrate(1, targets={"ladder_exit": "x"}, claims=False)

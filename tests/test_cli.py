@@ -470,3 +470,24 @@ def test_a_killed_run_leaves_the_old_folder_or_the_new_one(
         remove_stale(c.d)  # what the next run into this place does first
         assert _leftovers(c.d.parent) == [], label
     assert killed >= len(children) - 1  # at most one finished before its moment
+
+
+# ---------------------------------------------------------------- output into a closed pipe
+@pytest.mark.parametrize("args", [["--version"],
+                                  ["run", *TINY_RUN, "--days", "2", "--out", "OUT"]])
+def test_a_closed_pipe_ends_quietly(args: list[str], tmp_path: Path) -> None:
+    """``scsim ... | head``: the reader goes away; scsim exits 141 (as a process killed by
+    SIGPIPE) with nothing on stderr, not 'scsim: error: Broken pipe' or a traceback."""
+    args = [str(tmp_path / "run") if a == "OUT" else a for a in args]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    r, w = os.pipe()
+    os.close(r)  # the reader is gone before scsim writes a byte
+    try:
+        proc = subprocess.run([sys.executable, "-m", "sim.cli", *args], stdout=w,
+                              stderr=subprocess.PIPE, text=True, env=env, timeout=300)
+    finally:
+        os.close(w)
+    assert proc.stderr == ""
+    assert proc.returncode == 141
+    if "--out" in args:  # the run itself was done and written
+        assert (tmp_path / "run" / "summary.txt").is_file()

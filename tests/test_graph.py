@@ -309,6 +309,10 @@ def test_graph_format_parameter(tmp_path: Path) -> None:
         ("h.graphml", "<graphml><graph>", ["line 1", "not valid XML"]),
         ("i.gml", "graph [ node [ id 1 label \"a\" ] node [ id 1 label \"b\" ] ]",
          ["cannot be read as gml"]),
+        # a header names two columns: a third must still be a number (a weight)
+        ("j.csv", "u,v\n1,2\nx,y,z\n", ["line 3", "'x,y,z'", "only numbers"]),
+        ("k.txt", "source target\na b\nx y z\n", ["line 3", "'x y z'"]),
+        ("l.csv", "u,v,w\n1,2,3\n4,5,x,y\n", ["line 3", "the header names 3 columns"]),
     ],
 )
 def test_every_line_must_parse(tmp_path: Path, name: str, text: str | bytes,

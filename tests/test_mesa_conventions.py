@@ -7,6 +7,7 @@ to divide is NaN, and a town whose reseller share rounds to zero warns.
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import mesa
 import networkx as nx
@@ -15,6 +16,7 @@ import pandas as pd
 import pytest
 
 from agents.strategies import Plan, Strategy
+from sim.metrics import METRICS
 from sim.model import SocialCommerceModel
 from sim.scenario import ScenarioError
 
@@ -30,11 +32,22 @@ def test_batch_run_gives_distinct_replicates_and_stops_at_run_days() -> None:
     assert set(df["Step"]) == {1, 2, 3, 4, 5}
     assert len(df) == 2 * 3 * 5
     for cap, g in df.groupby("platform.posting_cap"):
-        assert g["seed"].isna().all()  # batch_run passed seed=None to each replicate
         # each replicate's five days of openers (one day's count alone can coincide: about
         # 255 of 300 people open Moments, with a binomial spread of 6)
         days = {tuple(r.sort_values("Step")["openers"]) for _, r in g.groupby("RunId")}
         assert len(days) == 3, f"replicates at cap {cap} are identical"
+    # batch_run passed seed=None to each replicate; the seed column holds the seed drawn
+    assert df["seed"].notna().all() and df.groupby("RunId")["seed"].nunique().eq(1).all()
+    last = df[df["RunId"] == df["RunId"].max()].sort_values("Step")
+    assert len(set(df["seed"])) == 2 * 3
+    again = SocialCommerceModel(seed=int(last["seed"].iloc[0]), **SMALL,
+                                **{"platform.posting_cap": int(last["platform.posting_cap"]
+                                                               .iloc[0])})
+    assert again.run().metrics()["openers"].tolist() == last["openers"].tolist()
+    assert list(again.metrics().columns) == list(METRICS)  # (the seed is not a metric)
+    given = pd.DataFrame(mesa.batch_run(SocialCommerceModel, SMALL, rng=[11, 12],
+                                        display_progress=False))
+    assert given["seed"].tolist() == [11, 12]
 
 
 def test_run_model_stops_at_run_days() -> None:
@@ -151,11 +164,43 @@ def test_a_town_without_resellers_warns_and_says_how_to_place_them() -> None:
         SocialCommerceModel(graph=nx.karate_club_graph())
 
 
+def test_seed_resellers_naming_nobody_warns_as_the_karate_club_does() -> None:
+    from sim.scenario import EmptyTownWarning
+
+    g = nx.karate_club_graph()
+    with pytest.warns(EmptyTownWarning, match=r"seed_resellers = \[\] names nobody: the town "
+                      r"starts with 0 resellers.*only the 2 merchant\(s\) will push") as rec:
+        m = SocialCommerceModel(graph=g, seed_resellers=[])
+    assert rec[0].filename == __file__ and not m.reseller_list
+    with pytest.warns(EmptyTownWarning, match="the labels returned by seed_resellers = "
+                                              "<lambda> = \\[\\] names nobody"):
+        SocialCommerceModel(graph=g, seed_resellers=lambda net: [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SocialCommerceModel(graph=g, seed_resellers=[0, 33])
+
+
 def test_days_beyond_the_limit_are_refused() -> None:
+    """``model.run(days)`` takes 0..3650 more days, ``run.days`` 1..3650; each says which."""
     m = SocialCommerceModel(seed=1, overrides=SMALL)
-    with pytest.raises(ValueError, match="0..3650"):
+    with pytest.raises(ValueError, match=r"days to run in 0\.\.3650 \(a scenario's run.days "
+                                         r"is 1\.\.3650\)"):
         m.run(10**12)
+    m.run(0)
+    assert m.day == 0
     m.run(5)
-    with pytest.raises(ValueError, match="0 to 3650 days in all"):
+    with pytest.raises(ValueError, match="at most 3650 days in all; it is on day 5, so it runs "
+                                         "at most 3645 more"):
         m.run(3646)
     assert m.day == 5
+    with pytest.raises(ValueError, match=r"run.days = 0: .*greater than or equal to 1"):
+        SocialCommerceModel(seed=1, overrides={**SMALL, "run.days": 0})
+
+
+def test_reliability_doc_states_the_ranges_the_code_checks() -> None:
+    from pathlib import Path
+
+    text = " ".join((Path(__file__).resolve().parent.parent / "docs" / "reliability.md")
+                    .read_text(encoding="utf-8").split())
+    assert "`run.days` (`--days`), is 1..3650" in text
+    assert "`model.run(days)` runs 0..3650 more days" in text

@@ -125,6 +125,8 @@ def test_several_problems_reported_together() -> None:
         ({"users": {"share_muter": 0.5}}, "share_tolerant + share_muter + share_blocker"),
         ({"resellers": {"share_flooder": 0.9}}, "share_flooder + share_mixer + share_curated"),
         ({"graph": {"generator": "edgelist"}}, "graph.edgelist_path"),
+        ({"graph": {"edgelist_path": "friends.csv"}},
+         "graph.edgelist_path = 'friends.csv' must come with graph.generator = 'edgelist'"),
     ],
 )
 def test_cross_field_rules(data: dict, fragment: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sim.readme import README, demo_block, normalise
 from sim.runner import run_scenario, summarize
-from sim.scenario import default_scenario
+from sim.scenario import default_scenario, with_overrides
 
 
 def test_readme_demo_block_matches_the_default_run() -> None:
@@ -12,3 +12,12 @@ def test_readme_demo_block_matches_the_default_run() -> None:
     got = normalise(summarize(run_scenario(default_scenario())))
     assert got == want, ("README's demo numbers are stale; run `make figures`:\n"
                          f"README:\n{want}\nnow:\n{got}")
+
+
+
+def test_summary_says_what_share_of_the_blocks_hit_resellers() -> None:
+    """'blocks/unfriends 4,627 (88% of resellers)' read as 88% of the resellers."""
+    small = with_overrides(default_scenario(), {"graph.n_people": 300, "graph.mean_degree": 10,
+                                                "run.days": 5, "resellers.initial_share": 0.05})
+    line = next(x for x in summarize(run_scenario(small)).splitlines() if x.startswith("mutes"))
+    assert "% of them hit resellers)" in line and "% of resellers)" not in line

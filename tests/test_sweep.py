@@ -109,6 +109,8 @@ def test_default_level_stands_for_the_scenario_value():
     ({"platform.posting_cap": [1]}, {"replicates": 0}, "replicates = 0 must be"),
     ({"run.seed": [1, 2]}, {}, "cannot be swept"),
     ({"resellers.share_flooder": [0.5]}, {}, "must equal 1"),
+    ({"platform.posting_cap": [0, 1]}, {"n": 10}, "--n 10: grid sampling"),
+    ({"platform.posting_cap": [0, 1]}, {"sample": "grid", "n": 4}, "drop --n"),
 ])
 def test_bad_specs_fail_before_work(sweep, kw, message):
     reps = kw.pop("replicates", 2)
@@ -128,6 +130,8 @@ def test_bad_specs_exit_2_from_cli(tmp_path, capsys):
     ok = write_toml(tmp_path / "ok.toml", '"platform.posting_cap" = [1]')
     assert main(["sweep", str(ok), "--replicates", "0", "--out", str(out), "--quiet"]) == 2
     assert "replicates = 0 must be an integer >= 1" in capsys.readouterr().err
+    assert main(["sweep", str(ok), "--n", "10", "--out", str(out), "--quiet"]) == 2
+    assert "--n 10: grid sampling runs every combination" in capsys.readouterr().err
     t0 = time.perf_counter()
     assert main(["sweep", str(ok), "--dask", "tcp://127.0.0.1:9", "--out", str(out),
                  "--quiet"]) == 2
