@@ -37,7 +37,7 @@ from typing import Any
 from experiments.analysis import combine, verdict
 
 __all__ = ["Part", "path_of", "load", "decision", "decide", "commit", "is_clean",
-           "runs_before", "EVIDENCE"]
+           "runs_before", "git", "EVIDENCE"]
 
 EVIDENCE = ("independent", "held-out", "by construction", "partly by construction")
 
@@ -173,7 +173,8 @@ def decide(exp: dict[str, Any], stats: dict[str, Any]) -> tuple[str, list[Part]]
     return combine(group_v, d.get("combine", "all")), out
 
 
-def _git(*args: str, cwd: Path) -> str | None:
+def git(*args: str, cwd: str | Path) -> str | None:
+    """``git ARGS`` in ``cwd``: its stripped output, or None (no git, an error, 20 s passed)."""
     try:
         r = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
                            timeout=20, check=False)
@@ -189,7 +190,7 @@ def commit(id_or_path: str | Path) -> str | None:
     if not p.suffix:
         p = path_of(str(id_or_path))
     p = p.resolve()
-    return _git("log", "-1", "--format=%H", "--", p.name, cwd=p.parent) or None
+    return git("log", "-1", "--format=%H", "--", p.name, cwd=p.parent) or None
 
 
 def is_clean(id_or_path: str | Path) -> bool:
@@ -198,7 +199,7 @@ def is_clean(id_or_path: str | Path) -> bool:
     if not p.suffix:
         p = path_of(str(id_or_path))
     p = p.resolve()
-    status = _git("status", "--porcelain", "--", p.name, cwd=p.parent)
+    status = git("status", "--porcelain", "--", p.name, cwd=p.parent)
     return status == "" and commit(p) is not None
 
 
@@ -215,7 +216,7 @@ def runs_before(folder: str | Path, id_or_path: str | Path) -> int:
     if not p.suffix:
         p = path_of(str(id_or_path))
     p = p.resolve()
-    when = _git("log", "-1", "--format=%ct", "--", p.name, cwd=p.parent)
+    when = git("log", "-1", "--format=%ct", "--", p.name, cwd=p.parent)
     done = Path(folder) / "done"
     if not when or not done.is_dir():
         return 0

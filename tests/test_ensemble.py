@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ import pytest
 from scipy.stats import chi2
 
 from experiments import ensemble as ens
+from experiments import prereg
 from experiments.analysis import mean_ci
 from experiments.cli import EXPERIMENTS
 from experiments.findings import _fmt, run_experiment
@@ -199,12 +199,7 @@ CITE = re.compile(r"Ensemble pre-registration: commit `([0-9a-f]{40})`")
 
 
 def _git(*args: str) -> str | None:
-    try:
-        r = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                           timeout=30, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return r.stdout.strip() if r.returncode == 0 else None
+    return prereg.git(*args, cwd=ROOT)
 
 
 @pytest.mark.parametrize("eid", EXPERIMENTS)

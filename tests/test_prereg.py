@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import subprocess
 import tomllib
 from pathlib import Path
 
@@ -160,12 +159,7 @@ def test_preregistration_errors_are_named():
 
 
 def _git(*args: str) -> str | None:
-    try:
-        r = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                           timeout=30, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return r.stdout.strip() if r.returncode == 0 else None
+    return prereg.git(*args, cwd=ROOT)
 
 
 CITE = re.compile(r"Pre-registration: commit `([0-9a-f]{40})`")
