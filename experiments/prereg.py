@@ -37,7 +37,7 @@ from typing import Any
 from experiments.analysis import combine, verdict
 
 __all__ = ["Part", "path_of", "load", "decision", "decide", "commit", "is_clean",
-           "runs_before", "git", "EVIDENCE"]
+           "runs_before", "git", "order_problem", "EVIDENCE"]
 
 EVIDENCE = ("independent", "held-out", "by construction", "partly by construction")
 
@@ -181,6 +181,36 @@ def git(*args: str, cwd: str | Path) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return r.stdout.strip() if r.returncode == 0 else None
+
+
+def order_problem(report: str, rule: str, cited: str, *, cwd: str | Path) -> str | None:
+    """Why the committed ``report`` does not follow the pre-registration ``rule``; None if it does.
+
+    The report must be committed in a later commit than ``cited``; ``cited``
+    must be the last change of ``rule`` before that commit and an ancestor of
+    it; and ``rule`` must not have changed since (the results never edited
+    the rule).
+
+    Parameters
+    ----------
+    report, rule : str
+        Paths relative to the repository root ``cwd``.
+    cited : str
+        The commit the report cites (40 hex digits).
+    """
+    at = git("log", "-1", "--format=%H", "--", report, cwd=cwd)
+    if not at:
+        return f"{report} is not committed"
+    if at == cited:
+        return f"{report} and {rule} changed in the same commit {cited}"
+    before = git("log", "-1", "--format=%H", at, "--", rule, cwd=cwd)
+    if before != cited:
+        return f"{report} cites {cited}, but the last change of {rule} before it is {before}"
+    if git("merge-base", "--is-ancestor", cited, at, cwd=cwd) is None:
+        return f"{cited} is not an ancestor of {report}'s commit {at}"
+    if git("log", "-1", "--format=%H", "--", rule, cwd=cwd) != cited:
+        return f"{rule} changed after {report}; re-run and publish"
+    return None
 
 
 def commit(id_or_path: str | Path) -> str | None:
