@@ -125,6 +125,16 @@ def combine(verdicts: list[str] | tuple[str, ...], how: str = "all") -> str:
     raise ValueError(f"how = {how!r}: use 'all' or 'any'")
 
 
+def _finite(x: Any) -> tuple[np.ndarray, tuple[float, float, float, int] | None]:
+    """The finite values of ``x``, and the ``(mean, nan, nan, n)`` answer when n < 2."""
+    a = np.asarray(x, dtype=float)
+    a = a[np.isfinite(a)]
+    if a.size >= 2:
+        return a, None
+    m = float(a.mean()) if a.size else float("nan")
+    return a, (m, float("nan"), float("nan"), int(a.size))
+
+
 def bootstrap_ci(x: Any, level: float = 0.95, resamples: int = 4000,
                  seed: int = 0) -> tuple[float, float, float, int]:
     """Mean and percentile-bootstrap interval of the mean of the finite values of ``x``.
@@ -139,14 +149,10 @@ def bootstrap_ci(x: Any, level: float = 0.95, resamples: int = 4000,
     tuple
         ``(mean, low, high, n)``; the interval is NaN when ``n < 2``.
     """
-    a = np.asarray(x, dtype=float)
-    a = a[np.isfinite(a)]
-    n = a.size
-    if n == 0:
-        return float("nan"), float("nan"), float("nan"), 0
-    m = float(a.mean())
-    if n < 2:
-        return m, float("nan"), float("nan"), n
+    a, few = _finite(x)
+    if few is not None:
+        return few
+    n, m = a.size, float(a.mean())
     rng = np.random.default_rng(seed)
     means = a[rng.integers(0, n, (resamples, n))].mean(axis=1)
     lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
@@ -181,19 +187,15 @@ def mean_ci(x: Any, level: float = 0.95,
     """
     from scipy import stats
 
-    a = np.asarray(x, dtype=float)
-    a = a[np.isfinite(a)]
+    a, few = _finite(x)
     if nonneg:
         if (a < 0).any():
             raise ValueError(f"nonneg = True but {int((a < 0).sum())} value(s) are negative "
                              f"(min {a.min():g}): not a non-negative quantity")
         return bootstrap_ci(a, level)
-    n = a.size
-    if n == 0:
-        return float("nan"), float("nan"), float("nan"), 0
-    m = float(a.mean())
-    if n < 2:
-        return m, float("nan"), float("nan"), n
+    if few is not None:
+        return few
+    n, m = a.size, float(a.mean())
     h = float(stats.t.ppf(0.5 + level / 2, n - 1) * a.std(ddof=1) / np.sqrt(n))
     return m, m - h, m + h, n
 

@@ -72,7 +72,7 @@ def react(model: SocialCommerceModel, exp: kernels.Exposure) -> dict[str, Any]:
     # is computed for few of them. The decisions are those of computing it everywhere.
     appeal, price = (to_device(xp, c) for c in (t.appeal, t.price))
     price_factor = (pp.reference_price / price) ** pp.price_elasticity
-    boost = 1 + pp.social_proof * pp.social_proof_cap if pp.social_proof > 0 else 1.0
+    boost = 1 + pp.social_proof * pp.social_proof_cap  # (the most likes can do)
     p_max = pp.p_buy_base * appeal * price_factor * boost  # (not clipped: see the bound)
     need_c = need_saw[ok]
     bound = kernels.purchase_bound(xp, p_max=p_max[sl_all], need=need_c, exposures=k)
