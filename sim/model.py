@@ -40,6 +40,7 @@ from sim import tables
 from sim.backend import Draws, get_xp, to_device
 from sim.graph import FriendGraph, GraphError, befriend, build_graph
 from sim.interventions import check_interventions
+from sim.kernels import jit
 from sim.metrics import METRICS, new_day, observe
 from sim.params import Scenario
 from sim.platform import ModerationPolicy, make_policy
@@ -219,6 +220,8 @@ class SocialCommerceModel(mesa.Model):
         xp = get_xp(params.run.backend)
         # draws on the device from the streams the daily arrays use (on NumPy: the streams)
         self.draws = {name: Draws(xp, self.rngs[name]) for name in ARRAY_STREAMS}
+        if jit.enabled(xp):
+            jit.warm()  # the compiled loops' first-call cost falls in the set-up, not on day 0
         self.day = 0
         self.today: dict[str, float] = new_day()
         #: the interventions, in the order they apply (checked: :mod:`sim.interventions`)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from sim.backend import repeat
+from sim.kernels import jit
 from sim.kernels.flags import IN_GROUP, MUTED, REMOVED
 
 __all__ = ["Exposure", "fill_feeds", "sparse_binomial"]
@@ -184,6 +185,13 @@ def _binomials_at(xp: Any, draws: Any, m: int,
         return outs, sums
     total = sum(totals)
     u = draws.random(total)
+    if jit.enabled(xp):  # the same counts, in one compiled pass over the trials
+        start = 0
+        for i in live:
+            at, c, p = specs[i]
+            sums[i] = float(jit.count_hits(u, start, c, p, at, outs[i]))
+            start += totals[i]
+        return outs, sums
     hit = xp.empty(total, dtype=bool)
     start = 0
     for i in live:
