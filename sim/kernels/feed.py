@@ -69,6 +69,12 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
     m = st_flags.shape[0]
     ads = ads.astype(xp.int32)
     life = life.astype(xp.int32)
+    if jit.enabled(xp):
+        fused = _fill_feeds_compiled(draws, opened, st_viewer, st_slot, st_flags, ads, life,
+                                     group_ads.astype(np.int32), attention, ordinary_load,
+                                     p_read_group, p_direct)
+        if fused is not None:
+            return fused
     # each channel is one masked comparison of the uint8 flags (the same as
     # _flag_table); then work on the ties each channel reaches only: the binomial
     # draws are made in the same order (by tie) as over all ties
@@ -78,13 +84,7 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
     ads_v = ads[vis_slot]
     life_v = life[vis_slot]
     load = xp.bincount(vis_viewer, weights=ads_v + life_v, minlength=n).astype(xp.float32)
-    load += ordinary_load
-    share = xp.maximum(load, xp.float32(1e-9))
-    xp.divide(attention, share, out=share)
-    xp.minimum(share, xp.float32(1), out=share)
-    reads = load > 0
-    reads &= opened
-    share *= reads  # 0 for who does not open Moments or has nothing to read
+    share = _share(xp, load, attention, ordinary_load, opened)
     share_v = share[vis_viewer]
     grp = ((st_flags & _GROUP_BITS) == IN_GROUP).nonzero()[0]  # a member, not removed
     drc = ((st_flags & _DIRECT_BITS) == MUTED).nonzero()[0]  # muted, not removed, no group
@@ -93,6 +93,24 @@ def fill_feeds(xp: Any, draws: Any, *, opened: Any, st_viewer: Any, st_slot: Any
         (vis, ads_v, share_v), (vis, life_v, share_v),
         (grp, group_ads.astype(xp.int32)[st_slot[grp]], p_read_group),
         (drc, ads[st_slot[drc]], p_direct)])
+    return _exposure(k_m, k_l, k_g, k_d, sums, share, opened, ordinary_load)
+
+
+def _share(xp: Any, load: Any, attention: Any, ordinary_load: Any, opened: Any) -> Any:
+    """Each person's chance of reading an item: ``min(1, attention / load)``, 0 if not reading."""
+    load += ordinary_load
+    share = xp.maximum(load, xp.float32(1e-9))
+    xp.divide(attention, share, out=share)
+    xp.minimum(share, xp.float32(1), out=share)
+    reads = load > 0
+    reads &= opened
+    share *= reads  # 0 for who does not open Moments or has nothing to read
+    return share
+
+
+def _exposure(k_m: Any, k_l: Any, k_g: Any, k_d: Any, sums: list[float], share: Any,
+              opened: Any, ordinary_load: Any) -> Exposure:
+    """The :class:`Exposure` of the four channels' counts, with the friends' posts read."""
     read_ordinary = ordinary_load * share
     ordinary_seen = float(read_ordinary.sum())
     tmp = ordinary_load * opened
@@ -305,3 +323,112 @@ def _warm() -> None:
     u = np.zeros(1, np.float32)
     count_hits(u, 0, one, np.ones(1, np.float32), at, out)
     count_hits(u, 0, one, 0.5, at, out)
+    flags = np.zeros(1, np.uint8)
+    fill_feeds(np, _WarmDraws(), opened=np.ones(1, bool), st_viewer=at, st_slot=at, st_flags=flags,
+               ads=one, life=one, group_ads=one, attention=np.ones(1, np.float32),
+               ordinary_load=np.ones(1, np.float32), p_read_group=0.5, p_direct=0.5)
+
+
+class _WarmDraws:
+    """Zero uniforms, for the warm-up."""
+
+    def random(self, n: int) -> Any:
+        return np.zeros(n, np.float32)
+
+
+def _fill_feeds_compiled(draws: Any, opened: Any, st_viewer: Any, st_slot: Any, st_flags: Any,
+                         ads: Any, life: Any, group_ads: Any, attention: Any, ordinary_load: Any,
+                         p_read_group: float, p_direct: float) -> Exposure | None:
+    """:func:`fill_feeds` in two compiled passes over the seller ties (NumPy only).
+
+    The first pass adds up each reader's load and the four channels' trials;
+    the second counts the successes of the same uniforms, in the same order,
+    as the array path. Returns None (the caller takes the array path) when a
+    channel averages more than ``_BERNOULLI_MEAN`` trials per tie, where the
+    array path draws binomials instead.
+    """
+    n = opened.shape[0]
+    load = np.zeros(n, np.float64)
+    totals = np.zeros(4, np.int64)
+    entries = np.zeros(4, np.int64)
+    _feed_totals(opened, st_viewer, st_slot, st_flags, ads, life, group_ads, load, totals,
+                 entries)
+    if np.any(totals > _BERNOULLI_MEAN * entries):
+        return None
+    share = _share(np, load.astype(np.float32), attention, ordinary_load, opened)
+    m = st_flags.shape[0]
+    counts = [np.zeros(m, np.int32) for _ in range(4)]
+    total = int(totals.sum())
+    u = draws.random(total) if total else np.zeros(0, np.float32)
+    dt = u.dtype
+    p_group = np.full(1, p_read_group, dtype=np.result_type(dt, p_read_group))
+    p_dir = np.full(1, p_direct, dtype=np.result_type(dt, p_direct))
+    starts = np.concatenate(([0], np.cumsum(totals)[:-1]))
+    hits = np.zeros(4, np.int64)
+    _feed_counts(u, starts, opened, st_viewer, st_slot, st_flags, ads, life, group_ads, share,
+                 p_group, p_dir, *counts, hits)
+    return _exposure(*counts, [float(h) for h in hits], share, opened, ordinary_load)
+
+
+@jit.loop
+def _feed_totals(opened: Any, viewer: Any, slot: Any, flags: Any, ads: Any, life: Any,
+                 group_ads: Any, load: Any, totals: Any,
+                 entries: Any) -> None:  # pragma: no cover - compiled; tested against fill_feeds
+    for j in range(flags.shape[0]):
+        f = flags[j]
+        s = slot[j]
+        if (f & _HIDDEN) == 0 and opened[viewer[j]]:
+            a = ads[s]
+            b = life[s]
+            load[viewer[j]] += a + b
+            totals[0] += a
+            totals[1] += b
+            entries[0] += a != 0
+            entries[1] += b != 0
+        if (f & _GROUP_BITS) == IN_GROUP:
+            c = group_ads[s]
+            totals[2] += c
+            entries[2] += c != 0
+        elif (f & _DIRECT_BITS) == MUTED:
+            c = ads[s]
+            totals[3] += c
+            entries[3] += c != 0
+
+
+@jit.loop
+def _feed_counts(u: Any, starts: Any, opened: Any, viewer: Any, slot: Any, flags: Any, ads: Any,
+                 life: Any, group_ads: Any, share: Any, p_group: Any, p_direct: Any, k_m: Any,
+                 k_l: Any, k_g: Any, k_d: Any,
+                 hits: Any) -> None:  # pragma: no cover - compiled; tested against fill_feeds
+    pm, pl, pg, pd = starts[0], starts[1], starts[2], starts[3]
+    for j in range(flags.shape[0]):
+        f = flags[j]
+        s = slot[j]
+        if (f & _HIDDEN) == 0 and opened[viewer[j]]:
+            p = share[viewer[j]]
+            h = 0
+            for t in range(pm, pm + ads[s]):
+                h += u[t] < p
+            pm += ads[s]
+            k_m[j] = h
+            hits[0] += h
+            h = 0
+            for t in range(pl, pl + life[s]):
+                h += u[t] < p
+            pl += life[s]
+            k_l[j] = h
+            hits[1] += h
+        if (f & _GROUP_BITS) == IN_GROUP:
+            h = 0
+            for t in range(pg, pg + group_ads[s]):
+                h += u[t] < p_group[0]
+            pg += group_ads[s]
+            k_g[j] = h
+            hits[2] += h
+        elif (f & _DIRECT_BITS) == MUTED:
+            h = 0
+            for t in range(pd, pd + ads[s]):
+                h += u[t] < p_direct[0]
+            pd += ads[s]
+            k_d[j] = h
+            hits[3] += h
