@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.kernels import jit
 from sim.kernels.arrays import ragged_positions
 from sim.kernels.flags import BOUGHT, REMOVED
 
@@ -147,3 +148,54 @@ def mutual_buyers(xp: Any, indptr: Any, indices: Any, flags: Any, trust: Any, *,
     hit = keys[at] == q
     count = xp.bincount(owner[hit], minlength=k)
     return xp.minimum(count, cap).astype(xp.int64)
+
+
+@jit.loop
+def _beta_trust_into(prior: Any, good: Any, bad: Any, w: Any, tie: Any, trust: Any,
+                     new: Any) -> None:  # pragma: no cover - compiled; tested against beta_trust
+    zero = np.float32(0)
+    one = np.float32(1)
+    for j in range(prior.shape[0]):
+        t = (w * prior[j] + good[j]) / (w + good[j] + bad[j])
+        t = max(t, zero)
+        t = min(t, one)
+        new[j] = t
+        trust[tie[j]] = t
+
+
+def beta_trust_into(xp: Any, prior: Any, good: Any, bad: Any, weight: float, tie: Any,
+                    trust: Any) -> Any:
+    """:func:`beta_trust` on every seller tie, written to ``trust[tie]`` too; returns it.
+
+    One compiled pass on NumPy arrays (:mod:`sim.kernels.jit`), else the
+    array path.
+
+    Parameters
+    ----------
+    prior, good, bad : float32 arrays (m,)
+        As for :func:`beta_trust`.
+    weight : float
+        ``trust.prior_weight``.
+    tie : int64 array (m,)
+        The tie id of each seller tie.
+    trust : float32 array (n_ties,)
+        Trust per tie; written at ``tie``.
+
+    Returns
+    -------
+    float32 array (m,)
+        The new trust per seller tie.
+    """
+    if not jit.enabled(xp):
+        new = beta_trust(xp, prior, good, bad, weight)
+        trust[tie] = new
+        return new
+    new = np.empty(prior.shape[0], np.float32)
+    _beta_trust_into(prior, good, bad, np.float32(weight), tie, trust, new)
+    return new
+
+
+@jit.warmer
+def _warm() -> None:
+    f = np.ones(1, np.float32)
+    beta_trust_into(np, f, f, f, 1.0, np.zeros(1, np.int64), np.ones(1, np.float32))

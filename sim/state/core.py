@@ -38,10 +38,10 @@ from sim.backend import (
 )
 from sim.components import GiantComponent
 from sim.graph import FriendGraph
-from sim.kernels import Thresholds, in_sorted, insert_at, ragged_positions, thresholds
+from sim.kernels import Thresholds, in_sorted, insert_at, jit, ragged_positions, thresholds
 from sim.kernels import unique_sorted as _unique
 from sim.kernels.arrays import Insertion
-from sim.kernels.trust import beta_trust
+from sim.kernels.trust import beta_trust, beta_trust_into
 from sim.state.people import ROLE_RESELLER, Population
 from sim.state.reports import ReportWindow
 from sim.state.ties import BLOCKER, BOUGHT, IN_GROUP, MUTED, REMOVED, REPORTED, TieState
@@ -286,14 +286,20 @@ class State(PicklesBackend):
         """
         xp = self.xp
         ties = self.ties
-        ties.seller_ads_seen[saw] += k.astype(xp.uint32)
         a = ties.seller_annoyance
         a *= np.float32(1 - decay)
-        add = k.astype(xp.float32) * np.float32(per_ad)
-        if per_muted is not None and per_muted != per_ad:
-            muted = (self.st.flags[saw] & MUTED) != 0
-            add = xp.where(muted, k.astype(xp.float32) * np.float32(per_muted), add)
-        a[saw] += add
+        if per_muted is None:
+            per_muted = per_ad
+        if jit.enabled(xp):  # one compiled pass over ``saw``
+            _see_ads(saw, k, self.st.flags, np.float32(per_ad), np.float32(per_muted),
+                     ties.seller_ads_seen, a)
+        else:
+            ties.seller_ads_seen[saw] += k.astype(xp.uint32)
+            add = k.astype(xp.float32) * np.float32(per_ad)
+            if per_muted != per_ad:
+                muted = (self.st.flags[saw] & MUTED) != 0
+                add = xp.where(muted, k.astype(xp.float32) * np.float32(per_muted), add)
+            a[saw] += add
         ties.touch()
 
     def add_evidence(self, pos: Any, good: Any = None, bad: Any = None) -> None:
@@ -359,9 +365,8 @@ class State(PicklesBackend):
             ties.seller_bad *= f
         ties.seller_bad[bad_pos] += bad.astype(xp.float32)
         ties.seller_good[good_pos] += good.astype(xp.float32)
-        new = beta_trust(xp, ties.seller_prior, ties.seller_good, ties.seller_bad,
-                         self.prior_weight)
-        ties.trust[self.st.tie] = new
+        new = beta_trust_into(xp, ties.seller_prior, ties.seller_good, ties.seller_bad,
+                              self.prior_weight, self.st.tie, ties.trust)
         alive = (self.st.flags & REMOVED) == 0
         self.st_trust = float(new[alive].sum(dtype=np.float64))
 
@@ -611,3 +616,20 @@ class State(PicklesBackend):
         bad += self.reports.check()
         if bad:
             raise StateError("state check failed:\n- " + "\n- ".join(bad))
+
+
+@jit.loop
+def _see_ads(saw: Any, k: Any, flags: Any, per_ad: Any, per_muted: Any, ads_seen: Any,
+             annoyance: Any) -> None:  # pragma: no cover - compiled; tested against see_ads
+    for i in range(saw.shape[0]):
+        j = saw[i]
+        ads_seen[j] += np.uint32(k[i])
+        per = per_muted if flags[j] & MUTED else per_ad
+        annoyance[j] += np.float32(k[i]) * per
+
+
+@jit.warmer
+def _warm_state() -> None:
+    one = np.ones(1, np.int64)
+    _see_ads(np.zeros(1, np.int64), one.astype(np.int32), np.zeros(1, np.uint8), np.float32(1),
+             np.float32(1), np.zeros(1, np.uint32), np.zeros(1, np.float32))
