@@ -1,0 +1,167 @@
+"""The compiled loops (:mod:`sim.kernels.jit`) give the array path's bytes.
+
+Each compiled path is run against the array path (``SCSIM_JIT=0``) on the
+same inputs and the same random stream; results must be equal in value and
+dtype, and the stream must be left in the same state. A whole run is
+compared too. (Speed is measured in ``benchmarks/``, never here.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.backend import Draws
+from sim.kernels import fill_feeds, jit
+from sim.kernels.feed import _binomials_at, count_hits
+from sim.kernels.flags import IN_GROUP, MUTED, REMOVED
+from sim.kernels.trust import beta_trust, beta_trust_into
+from sim.model import SocialCommerceModel
+
+pytestmark = pytest.mark.skipif(not jit.enabled(np), reason="Numba is not installed")
+
+
+def _same(a, b) -> None:
+    assert a.dtype == b.dtype
+    np.testing.assert_array_equal(a, b)
+
+
+def _town(seed: int, n: int = 60, m: int = 400, max_posts: int = 6):
+    """Random seller ties sorted by viewer, with every flag combination."""
+    rng = np.random.default_rng(seed)
+    viewer = np.sort(rng.integers(0, n, m)).astype(np.int64)
+    slot = rng.integers(0, 7, m).astype(np.int64)
+    flags = rng.choice(np.array([0, MUTED, REMOVED, IN_GROUP, MUTED | IN_GROUP, MUTED | REMOVED,
+                                 IN_GROUP | REMOVED], np.uint8), m)
+    return dict(opened=rng.random(n) < 0.7, st_viewer=viewer, st_slot=slot, st_flags=flags,
+                ads=rng.integers(0, max_posts, 7), life=rng.integers(0, 3, 7),
+                group_ads=rng.integers(0, max_posts, 7),
+                attention=rng.uniform(1, 20, n).astype(np.float32),
+                ordinary_load=rng.uniform(0, 30, n).astype(np.float32),
+                p_read_group=0.35, p_direct=0.2)
+
+
+def _fill(monkeypatch, flag: str, town: dict, seed: int):
+    monkeypatch.setenv("SCSIM_JIT", flag)
+    rng = np.random.default_rng(seed)
+    exp = fill_feeds(np, Draws(np, rng), **town)
+    return exp, rng.random()  # the next number tells the stream's state
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_fill_feeds_compiled_equals_array_path(monkeypatch, seed):
+    town = _town(seed)
+    a, after_a = _fill(monkeypatch, "0", town, seed)
+    b, after_b = _fill(monkeypatch, "1", town, seed)
+    for name in ("moments", "group", "direct", "lifestyle"):
+        _same(getattr(a, name), getattr(b, name))
+    for name in ("ordinary_seen", "crowded_out", "ads_in_feed", "group_seen", "direct_seen",
+                 "lifestyle_seen"):
+        assert getattr(a, name) == getattr(b, name), name
+    assert after_a == after_b
+    assert a.ads_in_feed > 0 and a.group_seen > 0 and a.direct_seen > 0
+
+
+def test_fill_feeds_many_posts_takes_the_binomial_path(monkeypatch):
+    """Above the Bernoulli mean the compiled path hands over; same bytes either way."""
+    town = _town(3, max_posts=60)
+    a, after_a = _fill(monkeypatch, "0", town, 3)
+    b, after_b = _fill(monkeypatch, "1", town, 3)
+    _same(a.moments, b.moments)
+    assert after_a == after_b
+
+
+def test_fill_feeds_nothing_posted(monkeypatch):
+    town = _town(4)
+    for key in ("ads", "life", "group_ads"):
+        town[key] = np.zeros(7, np.int64)
+    a, after_a = _fill(monkeypatch, "0", town, 4)
+    b, after_b = _fill(monkeypatch, "1", town, 4)
+    _same(a.moments, b.moments)
+    assert b.ads_in_feed == 0 and after_a == after_b
+
+
+@settings(max_examples=60, deadline=None)
+@given(cnt=st.lists(st.integers(0, 9), min_size=0, max_size=40), seed=st.integers(0, 2**16),
+       scalar=st.sampled_from([None, 0.3, np.float64(0.3), 0.0, 1.0]))
+def test_count_hits_equals_cumsum_of_comparisons(cnt, seed, scalar):
+    """The compiled count is the array path's cumsum of ``u < p`` read at the entries' ends."""
+    rng = np.random.default_rng(seed)
+    cnt = np.asarray(cnt, np.int32)
+    k = cnt.shape[0]
+    u = rng.random(int(cnt.sum()) + 3, dtype=np.float32)
+    p = rng.random(k, dtype=np.float32) if scalar is None else scalar
+    at = np.arange(k, dtype=np.int64)[::-1].copy()
+    expect = np.zeros(k + 2, np.int32)
+    hits = np.zeros(k + 2, np.int32)
+    (ref,), sums = _binomials_at_reference(u, cnt, p, at, k + 2)
+    total = count_hits(u, 3, cnt, p, at, hits)
+    expect[:] = ref
+    _same(expect, hits)
+    assert total == sums[0]
+
+
+def _binomials_at_reference(u, cnt, p, at, m):
+    """The array path of :func:`_binomials_at`, fed the uniforms ``u[3:]``."""
+
+    class Fixed:
+        def random(self, n):
+            assert n == u.shape[0] - 3
+            return u[3:]
+
+    import os
+
+    old = os.environ.get("SCSIM_JIT")
+    os.environ["SCSIM_JIT"] = "0"
+    try:
+        return _binomials_at(np, Fixed(), m, [(at, cnt, p)])
+    finally:
+        if old is None:
+            del os.environ["SCSIM_JIT"]
+        else:
+            os.environ["SCSIM_JIT"] = old
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**16), m=st.integers(0, 50), weight=st.floats(0.1, 50))
+def test_beta_trust_into_equals_beta_trust(seed, m, weight):
+    rng = np.random.default_rng(seed)
+    prior = rng.random(m, dtype=np.float32)
+    good = (rng.random(m, dtype=np.float32) * 5) * (rng.random(m) < 0.5)
+    bad = (rng.random(m, dtype=np.float32) * 5) * (rng.random(m) < 0.5)
+    good, bad = good.astype(np.float32), bad.astype(np.float32)
+    tie = rng.permutation(m + 5)[:m].astype(np.int64)
+    trust = np.full(m + 5, 0.5, np.float32)
+    expect = trust.copy()
+    expect[tie] = beta_trust(np, prior, good, bad, weight)
+    new = beta_trust_into(np, prior, good, bad, weight, tie, trust)
+    _same(new, expect[tie])
+    _same(trust, expect)
+
+
+def _run_hash(monkeypatch, flag: str, scenario: str | None = None) -> str:
+    monkeypatch.setenv("SCSIM_JIT", flag)
+    kw = {} if scenario is None else {"params": scenario}
+    m = SocialCommerceModel(seed=5, overrides={"graph.n_people": 1500, "run.days": 40}, **kw)
+    m.run()
+    h = hashlib.sha256(m.metrics().to_csv().encode())
+    for name in ("trust", "flags"):
+        h.update(np.ascontiguousarray(getattr(m.ties, name)).tobytes())
+    h.update(m.ties.seller_annoyance.tobytes())
+    return h.hexdigest()
+
+
+def test_a_whole_run_is_the_same_with_and_without_compiled_loops(monkeypatch):
+    assert _run_hash(monkeypatch, "1") == _run_hash(monkeypatch, "0")
+
+
+def test_switched_off_by_the_environment(monkeypatch):
+    monkeypatch.setenv("SCSIM_JIT", "0")
+    assert not jit.enabled(np)
+    monkeypatch.setenv("SCSIM_JIT", "1")
+    assert jit.enabled(np)
+    assert not jit.enabled(object())  # any other namespace takes the array path
