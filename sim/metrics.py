@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from sim.backend import to_device
+from sim.kernels import jit
 from sim.state.sellers import ACTIVE, BANNED, QUIT
 from sim.state.ties import MUTED, REMOVED
 
@@ -152,7 +153,28 @@ def flooders_in_feeds(model: Any) -> Any:
     n = state.graph.n
     if not flooder.any() or st.size == 0:
         return xp.zeros(int(xp.count_nonzero(opened)), xp.int64)
+    if jit.enabled(xp):
+        per_person = np.zeros(n, np.int64)
+        _count_flooders(flooder, st.slot, st.flags, st.viewer, opened, per_person)
+        return per_person[opened]
     counted = (to_device(xp, flooder)[st.slot]
                & ((st.flags & (MUTED | REMOVED)) == 0) & opened[st.viewer])
     per_person = xp.bincount(st.viewer[counted], minlength=n)
     return per_person[opened]
+
+
+_HIDDEN = np.uint8(MUTED | REMOVED)
+
+
+@jit.loop
+def _count_flooders(flooder: Any, slot: Any, flags: Any, viewer: Any, opened: Any,
+                    out: Any) -> None:  # pragma: no cover - compiled; tested against the array path
+    for j in range(slot.shape[0]):
+        if flooder[slot[j]] and (flags[j] & _HIDDEN) == 0 and opened[viewer[j]]:
+            out[viewer[j]] += 1
+
+
+@jit.warmer
+def _warm() -> None:
+    z = np.zeros(1, np.int64)
+    _count_flooders(np.ones(1, bool), z, np.zeros(1, np.uint8), z, np.ones(1, bool), z.copy())

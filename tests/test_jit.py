@@ -165,3 +165,16 @@ def test_switched_off_by_the_environment(monkeypatch):
     monkeypatch.setenv("SCSIM_JIT", "1")
     assert jit.enabled(np)
     assert not jit.enabled(object())  # any other namespace takes the array path
+
+
+def test_flooders_in_feeds_compiled_equals_array_path(monkeypatch):
+    from sim.metrics import flooders_in_feeds
+
+    m = SocialCommerceModel(seed=2, overrides={"graph.n_people": 1500})
+    m.run(5)
+    monkeypatch.setenv("SCSIM_JIT", "0")
+    a = flooders_in_feeds(m)
+    monkeypatch.setenv("SCSIM_JIT", "1")
+    b = flooders_in_feeds(m)
+    _same(a, b)
+    assert a.sum() > 0
