@@ -12,13 +12,27 @@ Every function takes the array namespace ``xp`` (NumPy, CuPy or
 :class:`sim.backend.Draws` passed in. The rules of :mod:`sim.rules` call them.
 """
 
-from sim.kernels.arrays import find_ties, in_sorted, insert_at, ragged_positions, unique_sorted
+from sim.kernels.arrays import (
+    find_ties,
+    in_sorted,
+    insert_at,
+    ragged_positions,
+    row_starts,
+    unique_sorted,
+)
 from sim.kernels.feed import Exposure, fill_feeds, sparse_binomial
 from sim.kernels.orders import bernoulli, purchase_bound, purchase_probability, ration
 from sim.kernels.reactions import Reactions, Thresholds, react, thresholds
-from sim.kernels.trust import ad_evidence, beta_trust, lifestyle_evidence, mutual_buyers
+from sim.kernels.trust import (
+    ad_evidence,
+    beta_trust,
+    lifestyle_evidence,
+    mutual_buyers,
+    told_seller_ties,
+)
 
 __all__ = ["Exposure", "fill_feeds", "sparse_binomial", "Reactions", "Thresholds",
            "thresholds", "react", "purchase_probability", "purchase_bound", "bernoulli", "ration",
            "ragged_positions", "find_ties", "insert_at", "unique_sorted", "in_sorted",
-           "beta_trust", "ad_evidence", "lifestyle_evidence", "mutual_buyers"]
+           "row_starts", "beta_trust", "ad_evidence", "lifestyle_evidence", "mutual_buyers",
+           "told_seller_ties"]

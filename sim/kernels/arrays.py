@@ -10,8 +10,10 @@ from typing import Any
 import numpy as np
 
 from sim.backend import repeat
+from sim.kernels import jit
 
-__all__ = ["ragged_positions", "find_ties", "Insertion", "insert_at", "unique_sorted", "in_sorted"]
+__all__ = ["ragged_positions", "find_ties", "Insertion", "insert_at", "unique_sorted", "in_sorted",
+           "row_starts"]
 
 
 def ragged_positions(indptr: Any, rows: Any, xp: Any = np) -> tuple[Any, Any]:
@@ -155,3 +157,50 @@ def in_sorted(xp: Any, x: Any, sorted_: Any) -> Any:
         return xp.zeros(x.shape[0], dtype=bool)
     pos = xp.minimum(xp.searchsorted(sorted_, x), sorted_.shape[0] - 1)
     return sorted_[pos] == x
+
+
+@jit.loop
+def _row_starts(rows: Any, out: Any) -> None:  # pragma: no cover - compiled; via row_starts
+    r = 0
+    for j in range(rows.shape[0]):
+        while r <= rows[j]:
+            out[r] = j
+            r += 1
+    while r < out.shape[0]:
+        out[r] = rows.shape[0]
+        r += 1
+
+
+def row_starts(xp: Any, rows: Any, n: int) -> Any:
+    """Where each row starts in a sorted array of row numbers: a CSR ``indptr``.
+
+    ``out[r]`` is the first index ``j`` with ``rows[j] >= r`` (``searchsorted``
+    on the left), so the entries of row ``r`` are ``out[r]:out[r + 1]``.
+    One compiled pass on NumPy (:mod:`sim.kernels.jit`).
+
+    Parameters
+    ----------
+    rows : int array (m,)
+        Row numbers in ``[0, n)``, sorted (non-decreasing).
+    n : int
+        Number of rows.
+
+    Returns
+    -------
+    int64 array (n + 1,)
+
+    Examples
+    --------
+    >>> row_starts(np, np.array([0, 0, 2]), 4).tolist()
+    [0, 2, 2, 3, 3]
+    """
+    if jit.enabled(xp) and rows.dtype == np.int64:
+        out = np.empty(n + 1, np.int64)
+        _row_starts(rows, out)
+        return out
+    return xp.searchsorted(rows, xp.arange(n + 1, dtype=rows.dtype)).astype(xp.int64)
+
+
+@jit.warmer
+def _warm() -> None:
+    row_starts(np, np.zeros(1, np.int64), 2)

@@ -16,7 +16,8 @@ from sim.kernels import jit
 from sim.kernels.arrays import ragged_positions
 from sim.kernels.flags import BOUGHT, REMOVED
 
-__all__ = ["beta_trust", "ad_evidence", "lifestyle_evidence", "mutual_buyers"]
+__all__ = ["beta_trust", "ad_evidence", "lifestyle_evidence", "mutual_buyers",
+           "told_seller_ties"]
 
 
 def beta_trust(xp: Any, prior: Any, good: Any, bad: Any, weight: float) -> Any:
@@ -132,6 +133,13 @@ def mutual_buyers(xp: Any, indptr: Any, indices: Any, flags: Any, trust: Any, *,
     int64 array (k,)
     """
     k = viewer.shape[0]
+    if jit.enabled(xp):
+        out = np.zeros(k, np.int64)
+        if k and cap > 0:
+            _mutual_buyers(indptr, indices, flags, trust, st_tie, st_viewer, st_slot, st_flags,
+                           st_prior, seller_person, viewer, slot, int(cap),
+                           np.int64(indptr.shape[0] - 1), out)
+        return out
     liked = xp.flatnonzero((st_flags & (BOUGHT | REMOVED)) == BOUGHT)
     liked = liked[trust[st_tie[liked]] >= st_prior[liked]]
     if k == 0 or cap <= 0 or liked.shape[0] == 0:
@@ -195,7 +203,148 @@ def beta_trust_into(xp: Any, prior: Any, good: Any, bad: Any, weight: float, tie
     return new
 
 
+@jit.loop
+def _mutual_buyers(indptr: Any, indices: Any, flags: Any, trust: Any, st_tie: Any,
+                   st_viewer: Any, st_slot: Any, st_flags: Any, st_prior: Any,
+                   seller_person: Any, viewer: Any, slot: Any, cap: int, n: int,
+                   out: Any) -> None:  # pragma: no cover - compiled; tested through mutual_buyers
+    # the liked seller ties, in one pass: their keys (sorted, as the seller ties are) and
+    # a mark on each buyer who holds one (few do: most friends are dismissed by the mark)
+    m = st_tie.shape[0]
+    keys = np.empty(m, np.int64)
+    has = np.zeros(n, np.uint8)
+    n_liked = 0
+    for j in range(m):
+        if (st_flags[j] & (BOUGHT | REMOVED)) == BOUGHT and trust[st_tie[j]] >= st_prior[j]:
+            keys[n_liked] = st_viewer[j] * n + seller_person[st_slot[j]]
+            has[st_viewer[j]] = 1
+            n_liked += 1
+    if n_liked == 0:
+        return
+    for i in range(viewer.shape[0]):
+        v = viewer[i]
+        p = seller_person[slot[i]]
+        c = 0
+        for t in range(indptr[v], indptr[v + 1]):
+            f = indices[t]
+            if has[f] == 0 or (flags[t] & REMOVED) != 0:
+                continue
+            q = f * n + p
+            lo = 0
+            hi = n_liked
+            while lo < hi:  # (searchsorted, left)
+                mid = (lo + hi) >> 1
+                if keys[mid] < q:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo < n_liked and keys[lo] == q:
+                c += 1
+                if c >= cap:  # (no more count)
+                    break
+        out[i] = c
+
+
+@jit.loop
+def _alive_count(indptr: Any, flags: Any, rows: Any) -> int:  # pragma: no cover - compiled
+    c = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        for t in range(indptr[r], indptr[r + 1]):
+            c += (flags[t] & REMOVED) == 0
+    return c
+
+
+@jit.loop
+def _told(indptr: Any, indices: Any, rev: Any, flags: Any, trust: Any, st_rows: Any,
+          st_flags: Any, st_slot: Any, seller_person: Any, buyers: Any, sellers: Any, u: Any,
+          p_tell: float, st_pos: Any, weight: Any) -> int:  # pragma: no cover - compiled
+    at = 0
+    k = 0
+    for i in range(buyers.shape[0]):
+        b = buyers[i]
+        p = sellers[i]
+        for t in range(indptr[b], indptr[b + 1]):
+            if (flags[t] & REMOVED) != 0:
+                continue
+            x = u[at]
+            at += 1
+            f = indices[t]
+            if not x < p_tell or f == p:
+                continue
+            for j in range(st_rows[f], st_rows[f + 1]):  # f's seller ties: the one to p
+                if seller_person[st_slot[j]] == p:
+                    if (st_flags[j] & REMOVED) == 0:  # (the mirror of the tie's flags)
+                        st_pos[k] = j
+                        weight[k] = trust[rev[t]]
+                        k += 1
+                    break
+    return k
+
+
+def told_seller_ties(indptr: Any, indices: Any, rev: Any, flags: Any, trust: Any, *,
+                     st_rows: Any, st_flags: Any, st_slot: Any, seller_person: Any,
+                     buyers: Any, sellers: Any, draw: Any, p_tell: float) -> tuple[Any, Any]:
+    """Step 5, word of mouth: the seller ties of the friends told about a seller (compiled).
+
+    NumPy only (:func:`sim.kernels.jit.enabled`). Buyer ``buyers[k]`` tells
+    each alive friend ``f`` (in the CSR's order) about seller
+    ``sellers[k]`` when ``f``'s uniform is below ``p_tell`` and ``f`` is not
+    the seller; a friend told who has an alive tie to the seller gives one
+    entry: the position of that tie among the seller ties, and ``f``'s trust
+    in the buyer. The same entries, in the same order, as
+    :meth:`sim.state.core.State.seller_ties_of` on the told pairs, without
+    the seller ties' keys or a ``searchsorted``.
+
+    Parameters
+    ----------
+    indptr, indices, rev, flags, trust : arrays
+        The friend graph's CSR (int64 ``indptr``, rows sorted), the reverse
+        tie of each tie, the tie flags (uint8) and the tie trust (float32).
+    st_rows : int64 array (n + 1,)
+        Where each person's seller ties start among the seller ties
+        (:func:`sim.kernels.arrays.row_starts` of their viewers).
+    st_flags : uint8 array (m,)
+        The seller ties' flags (the mirror of ``flags`` at their tie ids).
+    st_slot : int64 array (m,)
+        The seller ties' seller slots.
+    seller_person : int64 array (n_slots,)
+        The person of each seller slot.
+    buyers, sellers : int64 arrays (k,)
+        Who tells, about whom (a person id).
+    draw : callable
+        ``draw(size)`` returns ``size`` float64 uniforms; called once, with
+        the number of alive friends of ``buyers`` (with multiplicity).
+    p_tell : float
+        Probability of telling a friend.
+
+    Returns
+    -------
+    st_pos : int64 array (t,)
+        Positions among the seller ties (of the ties friend -> seller).
+    weight : float32 array (t,)
+        The friend's trust in the buyer.
+    """
+    u = draw(int(_alive_count(indptr, flags, buyers)))
+    st_pos = np.empty(u.shape[0], np.int64)
+    weight = np.empty(u.shape[0], np.float32)
+    k = _told(indptr, indices, rev, flags, trust, st_rows, st_flags, st_slot, seller_person,
+              buyers, sellers, u, float(p_tell), st_pos, weight)
+    return st_pos[:k], weight[:k]
+
+
 @jit.warmer
 def _warm() -> None:
     f = np.ones(1, np.float32)
     beta_trust_into(np, f, f, f, 1.0, np.zeros(1, np.int64), np.ones(1, np.float32))
+    i64, u8, f32 = np.int64, np.uint8, np.float32
+    ptr = np.array([0, 1, 2], i64)
+    idx = np.array([1, 0], np.int32)
+    one = np.zeros(1, i64)
+    mutual_buyers(np, ptr, idx, np.zeros(2, u8), np.ones(2, f32), st_tie=one, st_viewer=one,
+                  st_slot=one, st_flags=np.full(1, BOUGHT, u8), st_prior=np.zeros(1, f32),
+                  seller_person=np.ones(1, i64), viewer=one, slot=one, cap=5)
+    told_seller_ties(ptr, idx, np.array([1, 0], np.int32), np.zeros(2, u8), np.ones(2, f32),
+                     st_rows=np.array([0, 1, 1], i64), st_flags=np.zeros(1, u8), st_slot=one,
+                     seller_person=np.ones(1, i64), buyers=np.array([1], i64),
+                     sellers=np.array([0], i64), draw=lambda k: np.zeros(k), p_tell=0.5)

@@ -35,7 +35,6 @@ import numpy as np
 from sim import kernels
 from sim.backend import to_device, to_host
 from sim.rules import moderation
-from sim.state.ties import REMOVED
 
 if TYPE_CHECKING:
     from sim.model import SocialCommerceModel
@@ -178,23 +177,11 @@ def _word_of_mouth(model: SocialCommerceModel, buyers: Any, sellers: Any, stream
     returns the number of friends told (with multiplicity).
     """
     state = model.state
-    xp = state.xp
     if buyers.shape[0] == 0:
         return 0
-    g = state.dgraph
-    flags = state.ties.flags
-    pos, owner = kernels.ragged_positions(g.indptr, buyers, xp)  # ties buyer -> friend
-    alive = (flags[pos] & REMOVED) == 0
-    pos, owner = pos[alive], owner[alive]
-    friend = g.indices[pos]
-    target = sellers[owner]
-    told = (model.draws[stream].random(pos.shape[0], np.float64) < p_tell) & (friend != target)
-    back = g.rev[pos[told]].astype(xp.int64)  # ties friend -> buyer
-    e = state.seller_ties_of(friend[told], target[told])
-    ok = e >= 0
-    ok[ok] = (flags[e[ok]] & REMOVED) == 0
-    e, weight = e[ok], state.ties.trust[back[ok]]
-    st_pos = xp.searchsorted(state.st.tie, e)
+    draws = model.draws[stream]
+    st_pos, weight = state.told_seller_ties(buyers, sellers, p_tell,
+                                            lambda k: draws.random(k, np.float64))
     amount = weight * np.float32(good if good else bad)
     state.add_evidence(st_pos, amount if good else None, None if good else amount)
-    return int(e.shape[0])
+    return int(st_pos.shape[0])

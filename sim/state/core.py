@@ -38,10 +38,18 @@ from sim.backend import (
 )
 from sim.components import GiantComponent
 from sim.graph import FriendGraph
-from sim.kernels import Thresholds, in_sorted, insert_at, jit, ragged_positions, thresholds
+from sim.kernels import (
+    Thresholds,
+    in_sorted,
+    insert_at,
+    jit,
+    ragged_positions,
+    row_starts,
+    thresholds,
+)
 from sim.kernels import unique_sorted as _unique
 from sim.kernels.arrays import Insertion
-from sim.kernels.trust import beta_trust, beta_trust_into
+from sim.kernels.trust import beta_trust, beta_trust_into, told_seller_ties
 from sim.state.people import ROLE_RESELLER, Population
 from sim.state.reports import ReportWindow
 from sim.state.ties import BLOCKER, BOUGHT, IN_GROUP, MUTED, REMOVED, REPORTED, TieState
@@ -134,6 +142,8 @@ class State(PicklesBackend):
         self.seller_person = xp.zeros(0, xp.int64)
         #: (the seller-tie array they were built for, their sorted keys viewer x n + reseller)
         self._st_keys: tuple[Any, Any] | None = None
+        #: (the seller-tie array they were built for, where each viewer's seller ties start)
+        self._st_rows: tuple[Any, Any] | None = None
         self.alive_ties = graph.n_ties
         # trust sums over alive ties: toward people who do not sell ("plain": their trust
         # never changes, so these move only by removals and new resellers), and toward
@@ -254,6 +264,68 @@ class State(PicklesBackend):
         q = viewer.astype(xp.int64) * n + person
         pos = xp.minimum(xp.searchsorted(key, q), key.shape[0] - 1)
         return xp.where(key[pos] == q, st.tie[pos], -1)
+
+    def told_seller_ties(self, buyers: Any, sellers: Any, p_tell: float,
+                         draw: Any) -> tuple[Any, Any]:
+        """Word of mouth: the seller ties of the friends each buyer tells about their seller.
+
+        Buyer ``buyers[k]`` tells each alive friend (in the CSR's order; one
+        uniform each from ``draw``) with probability ``p_tell``, except the
+        seller ``sellers[k]`` itself; a friend told who has an alive tie to the
+        seller gives one entry. One compiled pass on NumPy
+        (:func:`sim.kernels.told_seller_ties`), else with :meth:`seller_ties_of`.
+
+        Parameters
+        ----------
+        buyers, sellers : int64 arrays (k,)
+            Person ids.
+        p_tell : float
+            Probability of telling a friend.
+        draw : callable
+            ``draw(size)``: ``size`` float64 uniforms (called once).
+
+        Returns
+        -------
+        st_pos : int64 array (t,)
+            Positions among the seller ties (friend -> seller).
+        weight : float32 array (t,)
+            Each friend's trust in the buyer.
+        """
+        xp = self.xp
+        g = self.dgraph
+        flags = self.ties.flags
+        if jit.enabled(xp):
+            return told_seller_ties(g.indptr, g.indices, g.rev, flags, self.ties.trust,
+                                    st_rows=self.seller_tie_rows(), st_flags=self.st.flags,
+                                    st_slot=self.st.slot, seller_person=self.seller_person,
+                                    buyers=buyers, sellers=sellers, draw=draw, p_tell=p_tell)
+        pos, owner = ragged_positions(g.indptr, buyers, xp)  # ties buyer -> friend
+        alive = (flags[pos] & REMOVED) == 0
+        pos, owner = pos[alive], owner[alive]
+        friend = g.indices[pos]
+        target = sellers[owner]
+        told = (draw(pos.shape[0]) < p_tell) & (friend != target)
+        back = g.rev[pos[told]].astype(xp.int64)  # ties friend -> buyer
+        e = self.seller_ties_of(friend[told], target[told])
+        ok = e >= 0
+        ok[ok] = (flags[e[ok]] & REMOVED) == 0
+        e, weight = e[ok], self.ties.trust[back[ok]]
+        return xp.searchsorted(self.st.tie, e), weight
+
+    def seller_tie_rows(self) -> Any:
+        """Where each person's seller ties start among the seller ties (a CSR ``indptr``).
+
+        The seller ties of viewer ``v`` are ``st[rows[v]:rows[v + 1]]`` (they
+        are sorted by viewer); rebuilt, in one pass, after the index changes.
+
+        Returns
+        -------
+        int64 array (n + 1,)
+        """
+        st = self.st
+        if self._st_rows is None or self._st_rows[0] is not st.tie:
+            self._st_rows = (st.tie, row_starts(self.xp, st.viewer, int(self.graph.n)))
+        return self._st_rows[1]
 
     def _set_st_bits(self, e: Any, bits: Any) -> None:
         """Mirror ``bits`` set on ties ``e`` into the seller-tie flags (those indexed)."""
