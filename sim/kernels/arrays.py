@@ -12,8 +12,8 @@ import numpy as np
 from sim.backend import repeat
 from sim.kernels import jit
 
-__all__ = ["ragged_positions", "find_ties", "Insertion", "insert_at", "unique_sorted", "in_sorted",
-           "row_starts"]
+__all__ = ["ragged_positions", "find_ties", "Insertion", "insert_at", "insert_sorted",
+           "unique_sorted", "in_sorted", "row_starts"]
 
 
 def ragged_positions(indptr: Any, rows: Any, xp: Any = np) -> tuple[Any, Any]:
@@ -64,6 +64,7 @@ class Insertion:
 
     Made once and used for every array aligned on the same index, so the
     masks are computed once (:func:`insert_at` accepts it in place of ``at``).
+    The compiled path reads :attr:`at` instead and never builds the masks.
 
     Parameters
     ----------
@@ -75,15 +76,121 @@ class Insertion:
     """
 
     def __init__(self, xp: Any, m: int, at: Any) -> None:
-        k = int(at.shape[0])
-        self.k = k
-        self.new = xp.zeros(m + k, dtype=bool)
-        self.new[xp.asarray(at) + xp.arange(k)] = True
-        self.old = ~self.new
+        self.xp = xp
+        self.m = int(m)
+        self.at = at
+        self.k = int(at.shape[0])
+        self._masks: tuple[Any, Any] | None = None
+        self._at64: Any = None
+
+    @property
+    def new(self) -> Any:
+        """bool array (m + k,): True where an inserted value goes."""
+        return self._mask_pair()[0]
+
+    @property
+    def old(self) -> Any:
+        """bool array (m + k,): True where an element of the original array goes."""
+        return self._mask_pair()[1]
+
+    def _mask_pair(self) -> tuple[Any, Any]:
+        if self._masks is None:
+            xp = self.xp
+            new = xp.zeros(self.m + self.k, dtype=bool)
+            new[xp.asarray(self.at) + xp.arange(self.k)] = True
+            self._masks = (new, ~new)
+        return self._masks
+
+    def at64(self) -> Any:
+        """The positions as a contiguous int64 NumPy array, or None when they are not valid.
+
+        Valid means sorted and within ``[0, m]``; otherwise the compiled path
+        is not used (the array path then gives its own result or error).
+        """
+        if self._at64 is None:
+            at = np.ascontiguousarray(self.at, dtype=np.int64)
+            self._at64 = at if _positions_valid(at, self.m) else False
+        return self._at64 if self._at64 is not False else None
+
+
+@jit.loop
+def _positions_valid(at: Any, m: int) -> bool:  # pragma: no cover - compiled
+    prev = 0
+    for j in range(at.shape[0]):
+        p = at[j]
+        if p < prev or p > m:
+            return False
+        prev = p
+    return True
+
+
+@jit.loop
+def _insert_sorted(a: Any, at: Any, values: Any, out: Any) -> None:  # pragma: no cover - compiled
+    # block copies of the runs of ``a`` between insertion points, each shifted by
+    # the number of values inserted before it
+    src = 0
+    for j in range(at.shape[0]):
+        p = at[j]
+        out[src + j:p + j] = a[src:p]
+        out[p + j] = values[j]
+        src = p
+    out[src + at.shape[0]:] = a[src:]
+
+
+def insert_sorted(a: Any, at: Any, values: Any) -> Any:
+    """:func:`insert_at` for NumPy arrays, by block copies in one compiled pass.
+
+    Gives the bytes the array path gives. Only call it where
+    :func:`sim.kernels.jit.enabled` is true for NumPy.
+
+    Parameters
+    ----------
+    a : NumPy array (m,)
+    at : Insertion, or int array (k,)
+        Sorted insertion positions in ``[0, m]``.
+    values : array (k,), or broadcastable to (k,)
+        Cast to ``a.dtype`` as an assignment would cast them.
+
+    Returns
+    -------
+    NumPy array (m + k,), of ``a.dtype``
+
+    Raises
+    ------
+    ValueError
+        When ``values`` does not broadcast to ``(k,)``, or an :class:`Insertion`
+        made for another length is passed.
+    IndexError
+        As the array path raises it: positions that are not sorted or not in
+        ``[0, m]`` are handed to that path, which gives its own result.
+    """
+    ins = at if isinstance(at, Insertion) else Insertion(np, a.shape[0], at)
+    if ins.m != a.shape[0]:
+        raise ValueError(f"Insertion made for length {ins.m}, array has {a.shape[0]}")
+    pos = ins.at64()
+    if pos is None:
+        return _insert_masked(np, a, ins, values)
+    values = np.asarray(values).astype(a.dtype, copy=False)
+    if values.shape != (ins.k,):
+        values = np.broadcast_to(values, (ins.k,)).copy()
+    out = np.empty(a.shape[0] + ins.k, dtype=a.dtype)
+    _insert_sorted(np.ascontiguousarray(a), pos, np.ascontiguousarray(values), out)
+    return out
+
+
+def _insert_masked(xp: Any, a: Any, ins: Insertion, values: Any) -> Any:
+    out = xp.empty(a.shape[0] + ins.k, dtype=a.dtype)
+    out[ins.new] = values
+    out[ins.old] = a
+    return out
 
 
 def insert_at(xp: Any, a: Any, at: Any, values: Any) -> Any:
     """``numpy.insert(a, at, values)`` for sorted ``at``, in any array namespace.
+
+    On NumPy with the compiled loops on (:func:`sim.kernels.jit.enabled`),
+    :func:`insert_sorted` does it by block copies; otherwise two boolean-mask
+    scatters do. Both give the same bytes.
 
     Parameters
     ----------
@@ -103,11 +210,10 @@ def insert_at(xp: Any, a: Any, at: Any, values: Any) -> Any:
     >>> insert_at(np, np.array([10, 20, 30]), np.array([0, 2]), np.array([5, 25])).tolist()
     [5, 10, 20, 25, 30]
     """
+    if jit.enabled(xp) and a.ndim == 1:
+        return insert_sorted(a, at, values)
     ins = at if isinstance(at, Insertion) else Insertion(xp, a.shape[0], at)
-    out = xp.empty(a.shape[0] + ins.k, dtype=a.dtype)
-    out[ins.new] = values
-    out[ins.old] = a
-    return out
+    return _insert_masked(xp, a, ins, values)
 
 
 def unique_sorted(xp: Any, x: Any) -> Any:
@@ -203,4 +309,8 @@ def row_starts(xp: Any, rows: Any, n: int) -> Any:
 
 @jit.warmer
 def _warm() -> None:
+    # the dtypes of the seller-tie arrays (State.add_seller_ties, TieState.insert_seller_ties)
+    at = np.zeros(1, np.int64)
+    for dt in (np.int64, np.uint8, np.float32, np.uint32):
+        insert_sorted(np.zeros(1, dt), at, np.zeros(1, dt))
     row_starts(np, np.zeros(1, np.int64), 2)

@@ -208,11 +208,12 @@ class State(PicklesBackend):
         thr = thresholds(xp, kind=pop.kind[v], mute_thr=pop.mute_thr[v],
                          block_thr=pop.block_thr[v], report_thr=pop.report_thr[v],
                          escalation=self.escalation)
-        self.st = SellerTies(insert_at(xp, st.tie, at, e), insert_at(xp, st.viewer, at, v),
+        tie = insert_at(xp, st.tie, at, e)
+        self.st = SellerTies(tie, insert_at(xp, st.viewer, at, v),
                              insert_at(xp, st.slot, at, new_slot),
                              insert_at(xp, st.flags, at, ties.flags[e]),
                              st.thr.insert(xp, at, thr))
-        ties.insert_seller_ties(at, e)
+        ties.insert_seller_ties(at, e, tie=tie)  # (ties.seller_tie is st.tie, shared)
         k = int(np.max(slots)) + 1
         if k > self.seller_person.shape[0]:
             grown = xp.zeros(k, xp.int64)

@@ -88,17 +88,22 @@ class TieState:
         """Number of directed ties."""
         return int(self.flags.shape[0])
 
-    def insert_seller_ties(self, at: Any, e: Any) -> None:
+    def insert_seller_ties(self, at: Any, e: Any, tie: Any = None) -> None:
         """Insert ties ``e`` (toward a new reseller) at positions ``at``, at zero annoyance.
 
         Their evidence starts at 0 and their prior at their current trust.
 
         ``at`` comes from ``searchsorted(seller_tie, e)`` with ``e`` sorted, so
-        the seller ties stay sorted by tie id, that is by viewer.
+        the seller ties stay sorted by tie id, that is by viewer. ``tie``, when
+        given, is the result of that insertion into ``seller_tie`` made already
+        (the seller-tie index's own ``tie`` array): it is kept as it is, shared,
+        instead of being made again (neither is ever written in place).
         """
         xp = _xp_of(self.flags)
         m = int(e.shape[0])
-        self.seller_tie = insert_at(xp, self.seller_tie, at, xp.asarray(e, dtype=xp.int64))
+        if tie is None:
+            tie = insert_at(xp, self.seller_tie, at, xp.asarray(e, dtype=xp.int64))
+        self.seller_tie = tie
         self.seller_annoyance = insert_at(xp, self.seller_annoyance, at,
                                           xp.zeros(m, dtype=xp.float32))
         self.seller_ads_seen = insert_at(xp, self.seller_ads_seen, at,
