@@ -111,12 +111,13 @@ def test_count_and_flag_writes_compiled_equal_array_path(monkeypatch, seed, p):
         _same(a, b)
 
 
-def test_drop_mutual_equals_in_sorted():
+@pytest.mark.parametrize("spread", [60, 10**8])
+def test_drop_mutual_equals_in_sorted(spread):
     rng = np.random.default_rng(0)
     for _ in range(50):
-        e = np.unique(rng.integers(0, 60, 30)).astype(np.int64)
-        r = rng.permutation(np.concatenate([e, rng.integers(0, 60, 10)]))[:e.size]
-        r = r.astype(np.int64)
+        e = np.unique(rng.integers(0, spread, 30)).astype(np.int64)
+        other = np.concatenate([rng.integers(0, spread, 10), e[:5] + (1 << 20)])  # same low bits
+        r = rng.permutation(np.concatenate([e, other]))[:e.size].astype(np.int64)
         keep = np.empty(e.size, bool)
         n = drop_mutual(e, r, keep)
         want = ~(np.isin(r, e) & (e > r))
@@ -172,8 +173,12 @@ def test_mute_compiled_equals_array_path(monkeypatch, town, seed):
         s = m.state
         rng = np.random.default_rng(seed)
         pos = np.flatnonzero((s.st.flags & (MUTED | REMOVED)) == 0)
-        s.mute(np.sort(rng.choice(pos, pos.size // 3, replace=False)))
-    _on_both(monkeypatch, town, op)
+        received = np.arange(m.sellers.size, dtype=np.int64)
+        s.mute(np.sort(rng.choice(pos, pos.size // 3, replace=False)),
+               received if seed % 2 else None)
+        return received
+    a, b = _on_both(monkeypatch, town, op)
+    _same(a, b)
 
 
 def test_mute_and_report_nothing(monkeypatch, town):

@@ -205,8 +205,8 @@ def or_flags_at(xp: Any, pos: Any, tie: Any, bits: int, st_flags: Any, tie_flags
 
 @jit.loop
 def mute_seller_ties(pos: Any, tie: Any, viewer: Any, slot: Any, seller_person: Any, bits: Any,
-                     st_flags: Any, tie_flags: Any, load: Any,
-                     rate: Any) -> None:  # pragma: no cover - compiled; via State.mute
+                     st_flags: Any, tie_flags: Any, load: Any, rate: Any, count: bool,
+                     received: Any) -> None:  # pragma: no cover - compiled; via State.mute
     """:meth:`sim.state.State.mute` in one compiled pass (NumPy only).
 
     Sets ``bits`` on seller ties ``pos`` (mirror and ties' flags) and takes
@@ -227,12 +227,30 @@ def mute_seller_ties(pos: Any, tie: Any, viewer: Any, slot: Any, seller_person: 
         The seller ties' flags mirror and all ties' flags (written).
     load, rate : float32 arrays (n,)
         The people's ordinary load (written) and ordinary posting rate.
+    count : bool
+        Whether to count the mutes per seller slot in ``received``.
+    received : int64 array (k,)
+        Mutes per seller slot, added to when ``count``.
     """
-    for i in range(pos.shape[0]):
+    # (in short passes: the gathers from the big arrays overlap better)
+    k = pos.shape[0]
+    t = np.empty(k, np.int64)
+    v = np.empty(k, np.int64)
+    s = np.empty(k, np.int64)
+    for i in range(k):
         p = pos[i]
-        tie_flags[tie[p]] |= bits
-        st_flags[p] |= bits
-        load[viewer[p]] -= rate[seller_person[slot[p]]]
+        t[i] = tie[p]
+        v[i] = viewer[p]
+        s[i] = slot[p]
+    for i in range(k):
+        tie_flags[t[i]] |= bits
+    for i in range(k):
+        st_flags[pos[i]] |= bits
+    for i in range(k):
+        load[v[i]] -= rate[seller_person[s[i]]]
+    if count:
+        for i in range(k):
+            received[s[i]] += 1
 
 
 @jit.loop
@@ -249,12 +267,13 @@ def tie_ends(e: Any, rev: Any, indices: Any, r: Any, actor: Any,
     r, actor, target : arrays (k,)
         Written: ``rev[e]``, ``indices[rev[e]]``, ``indices[e]``.
     """
-    for i in range(e.shape[0]):
-        t = e[i]
-        b = rev[t]
-        r[i] = b
-        actor[i] = indices[b]
-        target[i] = indices[t]
+    k = e.shape[0]
+    for i in range(k):
+        r[i] = rev[e[i]]
+    for i in range(k):
+        target[i] = indices[e[i]]
+    for i in range(k):
+        actor[i] = indices[r[i]]
 
 
 @jit.loop
@@ -270,13 +289,19 @@ def drop_mutual(e: Any, r: Any, keep: Any) -> int:  # pragma: no cover - compile
         The number of ties marked.
     """
     k = e.shape[0]
+    seen = np.zeros(1 << 17, np.uint8)  # a bit per low 20 bits of the ties of ``e``
+    for i in range(k):
+        v = e[i] & 0xFFFFF
+        seen[v >> 3] |= np.uint8(1 << (v & 7))
     n = 0
     for i in range(k):
         b = r[i]
         drop = False
         if e[i] > b:
-            j = np.searchsorted(e, b)
-            drop = j < k and e[j] == b
+            v = b & 0xFFFFF
+            if seen[v >> 3] & (1 << (v & 7)):  # (searched only where it may be there)
+                j = np.searchsorted(e, b)
+                drop = j < k and e[j] == b
         keep[i] = not drop
         n += drop
     return n
@@ -316,28 +341,32 @@ def unlink_ties(e: Any, r: Any, actor: Any, target: Any, bits_e: Any, bits_r: An
         Written: whether the target of ``e`` (of ``r``) is a reseller.
     """
     k = e.shape[0]
+    fe = np.empty(k, np.uint8)
+    fr = np.empty(k, np.uint8)
+    for i in range(k):  # (in short passes: the gathers from the big arrays overlap better)
+        fe[i] = tie_flags[e[i]]
+        trust_e[i] = trust[e[i]]
     for i in range(k):
-        t = e[i]
-        f = tie_flags[t]
-        if (f & MUTED) == 0:
+        fr[i] = tie_flags[r[i]]
+        trust_r[i] = trust[r[i]]
+    for i in range(k):
+        if (fe[i] & MUTED) == 0:
             load[actor[i]] -= rate[target[i]]
-        tie_flags[t] = f | bits_e
-        trust_e[i] = trust[t]
-        st_e[i] = role[target[i]] == reseller
     for i in range(k):
-        t = r[i]
-        f = tie_flags[t]
-        if (f & MUTED) == 0:
+        if (fr[i] & MUTED) == 0:
             load[target[i]] -= rate[actor[i]]
-        tie_flags[t] = f | bits_r
-        trust_r[i] = trust[t]
-        st_r[i] = role[actor[i]] == reseller
     for i in range(k):  # (as load[touched] = maximum(load[touched], 0): -0.0 becomes 0.0)
         if load[actor[i]] <= 0:
             load[actor[i]] = 0
     for i in range(k):
         if load[target[i]] <= 0:
             load[target[i]] = 0
+    for i in range(k):
+        tie_flags[e[i]] |= bits_e
+        st_e[i] = role[target[i]] == reseller
+    for i in range(k):
+        tie_flags[r[i]] |= bits_r
+        st_r[i] = role[actor[i]] == reseller
 
 
 @jit.warmer
@@ -351,7 +380,7 @@ def _warm() -> None:
     _react_pass(f32, flags, f32, f32, f32, f32, i64, i64, i64)
     _count_at(i64, i64, np.zeros(1, np.int64))
     _or_flags_at(i64, i64, one, flags, flags)
-    mute_seller_ties(i64, i64, i64, i64, i64, one, flags, flags, f32, f32)
+    mute_seller_ties(i64, i64, i64, i64, i64, one, flags, flags, f32, f32, False, i64.copy())
     tie_ends(i64, i32, i32, i64, i32.copy(), i32.copy())
     drop_mutual(i64, i64.copy(), yes)
     unlink_ties(i64, i64, i32, i32, one, one, one, flags, flags, f32, f32, f32, f32.copy(),

@@ -57,8 +57,7 @@ def relate(model: SocialCommerceModel) -> None:
     r = kernels.react(xp, model.draws["report"], annoyance=state.ties.seller_annoyance,
                       st_flags=st.flags, thr=st.thr, p_report=p.users.p_report)
     if r.mute.shape[0]:
-        state.mute(r.mute)
-        count_at(xp, cols["mutes_received"], st.slot, r.mute)
+        state.mute(r.mute, cols["mutes_received"])
     d["mutes"] = float(r.mute.shape[0])
     if r.report.shape[0]:
         state.report(r.report)

@@ -461,19 +461,24 @@ class State(PicklesBackend):
                                - old[alive].sum(dtype=np.float64))
 
     # ------------------------------------------------------------ flags
-    def mute(self, pos: Any) -> None:
+    def mute(self, pos: Any, received: Any = None) -> None:
         """Viewers mute seller ties at positions ``pos``: they stop seeing the sellers' posts.
 
         The viewers' expected load of ordinary posts loses the sellers' ordinary
-        posts (F9).
+        posts (F9). ``received`` (host int64 per seller slot), when given,
+        counts the mutes per seller.
         """
         xp = self.xp
         pop = self.people
         st = self.st
         if jit.enabled(xp):  # one compiled pass over ``pos``
+            count = received is not None
             mute_seller_ties(pos, st.tie, st.viewer, st.slot, self.seller_person, np.uint8(MUTED),
-                             st.flags, self.ties.flags, pop.ordinary_load, pop.ordinary_rate)
+                             st.flags, self.ties.flags, pop.ordinary_load, pop.ordinary_rate,
+                             count, received if count else np.zeros(1, np.int64))
             return
+        if received is not None:
+            np.add.at(received, to_host(st.slot[pos]), 1)
         self.ties.flags[st.tie[pos]] |= MUTED
         st.flags[pos] |= MUTED
         seller = self.seller_person[st.slot[pos]]
