@@ -31,6 +31,7 @@ import numpy as np
 
 from sim import kernels
 from sim.backend import to_host
+from sim.kernels.reactions import count_at
 from sim.state.people import ROLE_RESELLER
 from sim.state.ties import MUTED, REMOVED
 
@@ -56,9 +57,7 @@ def relate(model: SocialCommerceModel) -> None:
     r = kernels.react(xp, model.draws["report"], annoyance=state.ties.seller_annoyance,
                       st_flags=st.flags, thr=st.thr, p_report=p.users.p_report)
     if r.mute.shape[0]:
-        slots = st.slot[r.mute]
-        state.mute(r.mute)
-        np.add.at(cols["mutes_received"], to_host(slots), 1)
+        state.mute(r.mute, cols["mutes_received"])
     d["mutes"] = float(r.mute.shape[0])
     if r.report.shape[0]:
         state.report(r.report)
@@ -69,10 +68,13 @@ def relate(model: SocialCommerceModel) -> None:
     d["reports"] = float(r.report.shape[0])
     # (seller ties are sorted by tie id and react() picks alive ones; two resellers
     # blocking each other end one friendship)
-    ended = state.remove_ties(st.tie[r.block], alive_sorted=True)
-    # escalations: blocks of ties the viewer had muted (F7, F8)
-    d["escalations"] = float(xp.count_nonzero(state.ties.flags[ended] & MUTED))
-    d["blocks_resellers"] = float(_friends_lost(model, ended))
+    blocked = st.tie[r.block]
+    ended = state.remove_ties(blocked, alive_sorted=True, st_pos=r.block)
+    pos = r.block if ended.shape[0] == blocked.shape[0] else r.block[
+        xp.searchsorted(blocked, ended)]
+    # escalations: blocks of ties the viewer had muted (F7, F8; the flags' mirror)
+    d["escalations"] = float(xp.count_nonzero(st.flags[pos] & MUTED))
+    d["blocks_resellers"] = float(_friends_lost(model, ended, pos))
     _background_churn(model)
     d["blocks"] = d["blocks_resellers"] + d["blocks_others"]
 
@@ -102,12 +104,15 @@ def _background_churn(model: SocialCommerceModel) -> None:
                                                                           no_mutual=True)))
 
 
-def _friends_lost(model: SocialCommerceModel, ended: Any) -> int:
-    """Count friendships ``ended`` (actor -> target) toward resellers in their ``friends_lost``."""
+def _friends_lost(model: SocialCommerceModel, ended: Any, pos: Any = None) -> int:
+    """Count friendships ``ended`` (actor -> target) toward resellers in their ``friends_lost``.
+
+    ``pos``: the positions of ``ended`` among the seller ties, when all are seller ties.
+    """
     state = model.state
     st = state.st
-    ended = ended[state.people.role[state.dgraph.indices[ended]] == ROLE_RESELLER]
-    if ended.shape[0]:
-        slots = st.slot[state.xp.searchsorted(st.tie, ended)]
-        np.add.at(model.sellers.cols["blocks_received"], to_host(slots), 1)
-    return int(ended.shape[0])
+    if pos is None:
+        ended = ended[state.people.role[state.dgraph.indices[ended]] == ROLE_RESELLER]
+        pos = state.xp.searchsorted(st.tie, ended)
+    count_at(state.xp, model.sellers.cols["blocks_received"], st.slot, pos)
+    return int(pos.shape[0])

@@ -49,6 +49,7 @@ from sim.kernels import (
 )
 from sim.kernels import unique_sorted as _unique
 from sim.kernels.arrays import Insertion
+from sim.kernels.reactions import drop_mutual, mute_seller_ties, or_flags_at, tie_ends, unlink_ties
 from sim.kernels.trust import beta_trust, beta_trust_into, told_seller_ties
 from sim.state.people import ROLE_RESELLER, Population
 from sim.state.reports import ReportWindow
@@ -461,15 +462,24 @@ class State(PicklesBackend):
                                - old[alive].sum(dtype=np.float64))
 
     # ------------------------------------------------------------ flags
-    def mute(self, pos: Any) -> None:
+    def mute(self, pos: Any, received: Any = None) -> None:
         """Viewers mute seller ties at positions ``pos``: they stop seeing the sellers' posts.
 
         The viewers' expected load of ordinary posts loses the sellers' ordinary
-        posts (F9).
+        posts (F9). ``received`` (host int64 per seller slot), when given,
+        counts the mutes per seller.
         """
         xp = self.xp
         pop = self.people
         st = self.st
+        if jit.enabled(xp):  # one compiled pass over ``pos``
+            count = received is not None
+            mute_seller_ties(pos, st.tie, st.viewer, st.slot, self.seller_person, np.uint8(MUTED),
+                             st.flags, self.ties.flags, pop.ordinary_load, pop.ordinary_rate,
+                             count, received if count else np.zeros(1, np.int64))
+            return
+        if received is not None:
+            np.add.at(received, to_host(st.slot[pos]), 1)
         self.ties.flags[st.tie[pos]] |= MUTED
         st.flags[pos] |= MUTED
         seller = self.seller_person[st.slot[pos]]
@@ -477,8 +487,7 @@ class State(PicklesBackend):
 
     def report(self, pos: Any) -> None:
         """Viewers report the sellers of seller ties ``pos`` (once per tie; F12)."""
-        self.ties.flags[self.st.tie[pos]] |= REPORTED
-        self.st.flags[pos] |= REPORTED
+        or_flags_at(self.xp, pos, self.st.tie, REPORTED, self.st.flags, self.ties.flags)
 
     def mark_bought(self, pos: Any) -> None:
         """The viewers of seller ties ``pos`` have bought from the seller."""
@@ -486,12 +495,14 @@ class State(PicklesBackend):
         self.st.flags[pos] |= BOUGHT
 
     def remove_ties(self, e: Any, *, alive_sorted: bool = False,
-                    no_mutual: bool = False) -> Any:
+                    no_mutual: bool = False, st_pos: Any = None) -> Any:
         """Block or unfriend along ties ``e`` (actor -> target): both sides lose the tie.
 
         ``alive_sorted`` says ``e`` is already sorted, unique and alive, and
         ``no_mutual`` that it holds no tie together with its reverse (callers
-        that have checked skip the checks).
+        that have checked skip the checks). ``st_pos``, only with
+        ``alive_sorted``, gives the positions of ``e`` among the seller ties
+        when every tie of ``e`` is a seller tie (skips their search).
 
         Returns
         -------
@@ -507,11 +518,14 @@ class State(PicklesBackend):
         if not alive_sorted:
             e = _unique(xp, e)
             e = e[(ties.flags[e] & REMOVED) == 0]
+        if jit.enabled(xp):
+            return self._remove_ties_compiled(e, no_mutual, st_pos)
         r = g.rev[e].astype(xp.int64)
         if not no_mutual:
             mutual = in_sorted(xp, r, e) & (e > r)  # both blocked each other today: count once
             if mutual.any():
                 e, r = e[~mutual], r[~mutual]
+                st_pos = None if st_pos is None else st_pos[~mutual]
         actor = g.indices[r]
         target = g.indices[e]
         # the ordinary posts each side stops seeing (unless already muted)
@@ -522,7 +536,8 @@ class State(PicklesBackend):
         subtract_at(xp, pop.ordinary_load, target[vis_r], pop.ordinary_rate[actor[vis_r]])
         touched = xp.concatenate([actor, target])
         pop.ordinary_load[touched] = xp.maximum(pop.ordinary_load[touched], 0)
-        for tie, to, bits in ((e, target, REMOVED | BLOCKER), (r, actor, REMOVED)):
+        for tie, to, bits, pos in ((e, target, REMOVED | BLOCKER, st_pos),
+                                   (r, actor, REMOVED, None)):
             is_st = pop.role[to] == ROLE_RESELLER
             plain = tie[~is_st]
             self.plain_trust -= float(ties.trust[plain].sum(dtype=np.float64))
@@ -531,15 +546,56 @@ class State(PicklesBackend):
                 st_ties = tie[is_st]
                 self.st_trust -= float(ties.trust[st_ties].sum(dtype=np.float64))
                 self.st_alive -= int(st_ties.shape[0])
-                self.st.flags[xp.searchsorted(self.st.tie, st_ties)] |= bits
+                if pos is None:
+                    pos = xp.searchsorted(self.st.tie, st_ties)
+                self.st.flags[pos] |= bits
         ties.flags[e] |= REMOVED | BLOCKER
         ties.flags[r] |= REMOVED
         if not is_host(xp):  # (on NumPy the host's view is the flags themselves)
             self.removed_host[to_host(xp.concatenate([e, r]))] = REMOVED
+        self._ties_removed(e, r)
+        return e
+
+    def _remove_ties_compiled(self, e: Any, no_mutual: bool, st_pos: Any) -> Any:
+        """:meth:`remove_ties` for sorted, unique, alive ``e``, in compiled passes (NumPy)."""
+        g = self.dgraph
+        pop = self.people
+        k = e.shape[0]
+        r = np.empty(k, np.int64)
+        actor = np.empty(k, g.indices.dtype)
+        target = np.empty(k, g.indices.dtype)
+        tie_ends(e, g.rev, g.indices, r, actor, target)
+        if not no_mutual:
+            keep = np.empty(k, bool)
+            if drop_mutual(e, r, keep):  # both blocked each other today: count once
+                e, r, actor, target = e[keep], r[keep], actor[keep], target[keep]
+                st_pos = None if st_pos is None else st_pos[keep]
+                k = e.shape[0]
+        trust_e, trust_r = (np.empty(k, self.ties.trust.dtype) for _ in range(2))
+        st_e, st_r = (np.empty(k, bool) for _ in range(2))
+        unlink_ties(e, r, actor, target, np.uint8(REMOVED | BLOCKER), np.uint8(REMOVED),
+                    np.uint8(ROLE_RESELLER), pop.role, self.ties.flags, self.ties.trust,
+                    pop.ordinary_load, pop.ordinary_rate, trust_e, trust_r, st_e, st_r)
+        for tie, tr, is_st, bits, pos in ((e, trust_e, st_e, REMOVED | BLOCKER, st_pos),
+                                          (r, trust_r, st_r, REMOVED, None)):
+            plain = tr[~is_st]
+            self.plain_trust -= float(plain.sum(dtype=np.float64))
+            self.plain_alive -= int(plain.shape[0])
+            if plain.shape[0] < k:  # ties toward resellers: seller ties
+                st_trust = tr[is_st]
+                self.st_trust -= float(st_trust.sum(dtype=np.float64))
+                self.st_alive -= int(st_trust.shape[0])
+                if pos is None:
+                    pos = np.searchsorted(self.st.tie, tie[is_st])
+                self.st.flags[pos] |= bits
+        self._ties_removed(e, r)
+        return e
+
+    def _ties_removed(self, e: Any, r: Any) -> None:
+        """Count and log the ties ``e`` and their reverses ``r``, just removed."""
         self.alive_ties -= 2 * int(e.shape[0])
         self._removed_log.extend((e, r))
         self._removed_since_lcc = True
-        return e
 
     # ------------------------------------------------------------ people
     def pay(self, buyer: Any, value: Any) -> None:
