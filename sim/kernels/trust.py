@@ -293,17 +293,16 @@ def _learn(f: Any, w: Any, prior: Any, good: Any, bad: Any, bad_pos: Any, bad_ad
         good[good_pos[i]] += good_add[i]
     zero = np.float32(0)
     one = np.float32(1)
-    new = np.empty(m, np.float32)
     for j in range(m):
         t = (w * prior[j] + good[j]) / (w + good[j] + bad[j])
         t = max(t, zero)
-        new[j] = min(t, one)
+        out[j] = min(t, one)
     for j in range(m):
-        trust[tie[j]] = new[j]
+        trust[tie[j]] = out[j]
     n = 0
-    for j in range(m):
+    for j in range(m):  # (in place: the alive ones, in order)
         if (flags[j] & REMOVED) == 0:
-            out[n] = new[j]
+            out[n] = out[j]
             n += 1
     return n
 
