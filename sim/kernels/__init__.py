@@ -21,7 +21,14 @@ from sim.kernels.arrays import (
     unique_sorted,
 )
 from sim.kernels.feed import Exposure, fill_feeds, sparse_binomial
-from sim.kernels.orders import bernoulli, purchase_bound, purchase_probability, ration
+from sim.kernels.orders import (
+    bernoulli,
+    purchase_bound,
+    purchase_live,
+    purchase_probability,
+    ration,
+    seen_ties,
+)
 from sim.kernels.reactions import Reactions, Thresholds, react, thresholds
 from sim.kernels.trust import (
     ad_evidence,
@@ -32,7 +39,8 @@ from sim.kernels.trust import (
 )
 
 __all__ = ["Exposure", "fill_feeds", "sparse_binomial", "Reactions", "Thresholds",
-           "thresholds", "react", "purchase_probability", "purchase_bound", "bernoulli", "ration",
+           "thresholds", "react", "purchase_probability", "purchase_bound", "purchase_live",
+           "seen_ties", "bernoulli", "ration",
            "ragged_positions", "find_ties", "insert_at", "unique_sorted", "in_sorted",
            "row_starts", "beta_trust", "ad_evidence", "lifestyle_evidence", "mutual_buyers",
            "told_seller_ties"]

@@ -5,11 +5,16 @@ Pure array functions; see :mod:`sim.kernels.feed` for the conventions.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["purchase_probability", "purchase_bound", "bernoulli", "ration"]
+from sim.kernels import jit
+
+__all__ = ["purchase_probability", "purchase_bound", "purchase_live", "Seen", "seen_ties",
+           "bernoulli", "ration"]
+
+MARGIN = (1 + 1e-9, 1e-12)  #: purchase_live's margin for rounding: bound x [0] + [1]
 
 
 def purchase_probability(xp: Any, *, trust: Any, need: Any, appeal: Any, price: Any,
@@ -92,6 +97,154 @@ def purchase_bound(xp: Any, *, p_max: Any, need: Any, exposures: Any) -> Any:
     return p_max * need * exposures
 
 
+def purchase_live(xp: Any, u: Any, *, p_max: Any, slot: Any, need: Any, exposures: Any) -> Any:
+    """Step 3: the candidates whose buy draw falls below :func:`purchase_bound` (plus a margin).
+
+    ``flatnonzero(u < bound x (1 + 1e-9) + 1e-12)`` with ``bound =
+    purchase_bound(p_max[slot], need, exposures)``: only these can form an
+    intent. One compiled pass on NumPy arrays (:mod:`sim.kernels.jit`), else
+    the array path.
+
+    Parameters
+    ----------
+    u : float64 array (m,)
+        The candidates' buy draws.
+    p_max : float64 array (n_slots,)
+        Per seller slot, as for :func:`purchase_bound`.
+    slot : int array (m,)
+        The candidates' seller slots.
+    need : float array (m,)
+        The viewer's need for the seller's category.
+    exposures : int array (m,)
+        Ads seen today.
+
+    Returns
+    -------
+    int64 array
+        Positions among the candidates, increasing.
+    """
+    scale, add = MARGIN
+    if jit.enabled(xp):
+        out = np.empty(u.shape[0], np.int64)
+        return out[:_live(u, p_max, slot, need, exposures, scale, add, out)]
+    bound = purchase_bound(xp, p_max=p_max[slot], need=need, exposures=exposures)
+    return xp.flatnonzero(u < bound * scale + add)
+
+
+@jit.loop
+def _live(u: Any, p_max: Any, slot: Any, need: Any, k: Any, scale: float, add: float,
+          out: Any) -> int:  # pragma: no cover - compiled; tested against purchase_live
+    n = 0
+    for i in range(u.shape[0]):
+        if u[i] < p_max[slot[i]] * np.float64(need[i]) * np.float64(k[i]) * scale + add:
+            out[n] = i
+            n += 1
+    return n
+
+
+class Seen(NamedTuple):
+    """What :func:`seen_ties` finds on the seller ties (positions increasing)."""
+
+    saw: Any  #: the seller ties that carried ads today
+    k: Any  #: ads seen on each (moments + group + direct)
+    need: Any  #: the viewer's need for the seller's category, on each
+    cand: Any  #: those of ``saw`` whose seller can sell (candidates)
+    k_cand: Any  #: ``k`` on each candidate
+    need_cand: Any  #: ``need`` on each candidate
+    slot_cand: Any  #: the candidate's seller slot
+    strong: Any  #: positions among the candidates of those on a strong tie
+    life: Any  #: the seller ties that carried lifestyle posts today
+    k_life: Any  #: lifestyle posts seen on each
+
+
+def seen_ties(moments: Any, group: Any, direct: Any, lifestyle: Any, *, st_viewer: Any,
+              st_slot: Any, st_tie: Any, need: Any, category: Any, sellable: Any,
+              strong: Any) -> Seen:
+    """Step 3: the seller ties that carried ads or lifestyle posts, in one compiled pass.
+
+    NumPy only (:func:`sim.kernels.jit.enabled`). The same arrays as
+    :func:`sim.rules.reactions.react`'s array path: ``seen = moments + group +
+    direct``, ``saw = flatnonzero(seen != 0)``, the need of each viewer for
+    the seller's category, the candidates (``saw`` where ``sellable`` at
+    the seller's slot), those on a strong tie, and ``flatnonzero(lifestyle)``.
+
+    Parameters
+    ----------
+    moments, group, direct, lifestyle : int arrays (m,)
+        Today's exposure of each seller tie (:class:`sim.kernels.Exposure`).
+    st_viewer, st_slot, st_tie : int64 arrays (m,)
+        The seller ties' viewers, seller slots and tie ids.
+    need : float array (n, n_categories)
+        Need per person and category (C order).
+    category : int array (n_slots,)
+        Each seller's category.
+    sellable : bool array (n_slots,)
+        Sellers that can sell (active, in stock).
+    strong : bool array (n_ties,)
+        Strong ties.
+
+    Returns
+    -------
+    Seen
+    """
+    m = moments.shape[0]
+    saw, life = np.empty(m, np.int64), np.empty(m, np.int64)
+    k = np.empty(m, np.result_type(moments, group, direct))
+    k_life = np.empty(m, lifestyle.dtype)
+    a, f = _seen(moments, group, direct, lifestyle, saw, k, life, k_life)
+    saw, k, life, k_life = saw[:a], k[:a], life[:f], k_life[:f]
+    flat = need.reshape(-1)
+    need_saw, need_cand = np.empty(a, flat.dtype), np.empty(a, flat.dtype)
+    cand, slot_cand, strong_cand = (np.empty(a, np.int64) for _ in range(3))
+    k_cand = np.empty(a, k.dtype)
+    c, s = _candidates(saw, k, st_viewer, st_slot, st_tie, flat, np.int64(need.shape[1]),
+                       category, sellable, strong, need_saw, cand, k_cand, need_cand, slot_cand,
+                       strong_cand)
+    return Seen(saw, k, need_saw, cand[:c], k_cand[:c], need_cand[:c], slot_cand[:c],
+                strong_cand[:s], life, k_life)
+
+
+# (both loops write every element and advance past the kept ones: no branch to mispredict)
+@jit.loop
+def _seen(moments: Any, group: Any, direct: Any, lifestyle: Any, saw: Any, k: Any, life: Any,
+          k_life: Any) -> tuple[int, int]:  # pragma: no cover - compiled; tested in seen_ties
+    a = 0
+    f = 0
+    for j in range(moments.shape[0]):
+        x = lifestyle[j]
+        life[f] = j
+        k_life[f] = x
+        f += x != 0
+        seen = moments[j] + group[j] + direct[j]
+        saw[a] = j
+        k[a] = seen
+        a += seen != 0
+    return a, f
+
+
+@jit.loop
+def _candidates(saw: Any, k: Any, viewer: Any, slot: Any, tie: Any, need: Any, n_cat: Any,
+                category: Any, sellable: Any, strong: Any, need_saw: Any, cand: Any, k_cand: Any,
+                need_cand: Any, slot_cand: Any,
+                strong_cand: Any) -> tuple[int, int]:  # pragma: no cover - compiled
+    c = 0
+    s = 0
+    for i in range(saw.shape[0]):
+        j = saw[i]
+        sl = slot[j]
+        nd = need[viewer[j] * n_cat + category[sl]]
+        need_saw[i] = nd
+        ok = sellable[sl]
+        cand[c] = j
+        k_cand[c] = k[i]
+        need_cand[c] = nd
+        slot_cand[c] = sl
+        strong_cand[s] = c
+        s += ok & strong[tie[j]]
+        c += ok
+    return c, s
+
+
 def ration(xp: Any, draws: Any, group: Any, amount: Any, capacity: Any) -> Any:
     """Accept requests group by group, in random order, while capacity lasts.
 
@@ -169,3 +322,15 @@ def bernoulli(xp: Any, draws: Any, p: Any) -> Any:
     x = draws.random(nz.shape[0], np.float64) > qn
     out[nz] = xp.where(low, x, ~x)
     return out
+
+
+@jit.warmer
+def _warm() -> None:
+    i32, i64 = np.int32, np.int64
+    one = np.ones(1, i32)
+    z = np.zeros(1, i64)
+    seen_ties(one, one, one, one, st_viewer=z, st_slot=z, st_tie=z,
+              need=np.ones((1, 1), np.float32), category=z, sellable=np.ones(1, bool),
+              strong=np.ones(1, bool))
+    purchase_live(np, np.zeros(1), p_max=np.ones(1), slot=z, need=np.ones(1, np.float32),
+                  exposures=one)

@@ -16,8 +16,9 @@ from sim.kernels import jit
 from sim.kernels.arrays import ragged_positions
 from sim.kernels.flags import BOUGHT, REMOVED
 
-__all__ = ["beta_trust", "ad_evidence", "lifestyle_evidence", "mutual_buyers",
+__all__ = ["beta_trust", "ad_evidence", "lifestyle_evidence", "learn_trust", "mutual_buyers",
            "told_seller_ties"]
+
 
 
 def beta_trust(xp: Any, prior: Any, good: Any, bad: Any, weight: float) -> Any:
@@ -49,7 +50,7 @@ def beta_trust(xp: Any, prior: Any, good: Any, bad: Any, weight: float) -> Any:
 
 
 def ad_evidence(xp: Any, k: Any, need: Any, *, per_ad: float, off_need: float,
-                repetition: float) -> Any:
+                repetition: float, negativity: float = 1.0) -> Any:
     """Step 3: bad evidence (before negativity) from ``k`` ads of one seller read today.
 
     ``per_ad x k x (1 + off_need x (1 - need)) x (1 + repetition x (k - 1))``:
@@ -65,6 +66,8 @@ def ad_evidence(xp: Any, k: Any, need: Any, *, per_ad: float, off_need: float,
         The reader's need for the seller's category, in [0, 1].
     per_ad, off_need, repetition : float
         ``trust.bad_per_ad``, ``trust.off_need_weight``, ``trust.repetition_weight``.
+    negativity : float, optional
+        ``trust.negativity``: the evidence is multiplied by it (LIT U17).
 
     Returns
     -------
@@ -76,10 +79,26 @@ def ad_evidence(xp: Any, k: Any, need: Any, *, per_ad: float, off_need: float,
     ...                         repetition=0.5)[0]), 6)
     0.45
     """
+    if jit.enabled(xp):  # one compiled pass, the same float32 operations
+        out = np.empty(k.shape[0], np.float32)
+        _ad_evidence(k, need.astype(np.float32, copy=False), np.float32(per_ad),
+                     np.float32(off_need), np.float32(repetition), np.float32(negativity), out)
+        return out
     k = k.astype(xp.float32)
     out = (np.float32(per_ad) * k * (1 + np.float32(off_need) * (1 - need.astype(xp.float32)))
            * (1 + np.float32(repetition) * (k - 1)))
-    return out.astype(xp.float32)
+    out = out.astype(xp.float32)
+    return out if negativity == 1 else out * np.float32(negativity)
+
+
+@jit.loop
+def _ad_evidence(k: Any, need: Any, per_ad: Any, off_need: Any, repetition: Any, negativity: Any,
+                 out: Any) -> None:  # pragma: no cover - compiled; tested against the array path
+    one = np.float32(1)
+    for i in range(k.shape[0]):
+        x = np.float32(k[i])
+        out[i] = (per_ad * x * (one + off_need * (one - need[i]))
+                  * (one + repetition * (x - one))) * negativity
 
 
 def lifestyle_evidence(xp: Any, k: Any, *, per_post: float, cap: float) -> Any:
@@ -201,6 +220,80 @@ def beta_trust_into(xp: Any, prior: Any, good: Any, bad: Any, weight: float, tie
     new = np.empty(prior.shape[0], np.float32)
     _beta_trust_into(prior, good, bad, np.float32(weight), tie, trust, new)
     return new
+
+
+def learn_trust(factor: float, prior: Any, good: Any, bad: Any, weight: float, *, bad_pos: Any,
+                bad_add: Any, good_pos: Any, good_add: Any, tie: Any, trust: Any,
+                flags: Any) -> Any:
+    """A day's evidence and trust on every seller tie, compiled (NumPy only).
+
+    The same bytes as: ``good *= factor; bad *= factor`` (float32),
+    ``bad[bad_pos] += bad_add; good[good_pos] += good_add``, then
+    :func:`beta_trust_into` (:meth:`sim.state.State.learn_day`'s array
+    path). Trust is written only where its bits change (most writes fall on
+    distinct cache lines of the ties' trust). For :func:`sim.kernels.jit.enabled`
+    NumPy arrays.
+
+    Parameters
+    ----------
+    factor : float
+        ``trust.forgetting``.
+    prior, good, bad : float32 arrays (m,)
+        The seller ties' starting trust and evidence; ``good`` and ``bad`` are
+        updated in place.
+    weight : float
+        ``trust.prior_weight``.
+    bad_pos, good_pos : int arrays
+        Positions among the seller ties, each unique.
+    bad_add, good_add : float32 arrays
+        Evidence added there.
+    tie : int64 array (m,)
+        The tie id of each seller tie.
+    trust : float32 array (n_ties,)
+        Trust per tie; written at ``tie``.
+    flags : uint8 array (m,)
+        The seller ties' flags.
+
+    Returns
+    -------
+    float32 array
+        The new trust of the seller ties not REMOVED, in their order (their
+        sum is the caller's, in NumPy).
+    """
+    out = np.empty(prior.shape[0], np.float32)
+    n = _learn(np.float32(factor), np.float32(weight), prior, good, bad, bad_pos,
+               bad_add.astype(np.float32, copy=False), good_pos,
+               good_add.astype(np.float32, copy=False), tie, trust, flags, out)
+    return out[:n]
+
+
+@jit.loop
+def _learn(f: Any, w: Any, prior: Any, good: Any, bad: Any, bad_pos: Any, bad_add: Any,
+           good_pos: Any, good_add: Any, tie: Any, trust: Any, flags: Any,
+           out: Any) -> int:  # pragma: no cover - compiled; tested against learn_day
+    # separate loops: the arithmetic ones vectorise, and no branch stalls the scattered writes
+    m = prior.shape[0]
+    for j in range(m):
+        good[j] *= f
+        bad[j] *= f
+    for i in range(bad_pos.shape[0]):
+        bad[bad_pos[i]] += bad_add[i]
+    for i in range(good_pos.shape[0]):
+        good[good_pos[i]] += good_add[i]
+    zero = np.float32(0)
+    one = np.float32(1)
+    for j in range(m):
+        t = (w * prior[j] + good[j]) / (w + good[j] + bad[j])
+        t = max(t, zero)
+        out[j] = min(t, one)
+    for j in range(m):
+        trust[tie[j]] = out[j]
+    n = 0
+    for j in range(m):  # (in place: the alive ones, in order)
+        if (flags[j] & REMOVED) == 0:
+            out[n] = out[j]
+            n += 1
+    return n
 
 
 @jit.loop
@@ -338,9 +431,13 @@ def _warm() -> None:
     f = np.ones(1, np.float32)
     beta_trust_into(np, f, f, f, 1.0, np.zeros(1, np.int64), np.ones(1, np.float32))
     i64, u8, f32 = np.int64, np.uint8, np.float32
+    one = np.zeros(1, i64)
+    learn_trust(0.9, f, f.copy(), f.copy(), 1.0, bad_pos=one, bad_add=f, good_pos=one,
+                good_add=f, tie=one, trust=np.ones(1, f32), flags=np.zeros(1, u8))
+    ad_evidence(np, np.ones(1, np.int32), f, per_ad=1.0, off_need=1.0, repetition=1.0,
+                negativity=1.0)
     ptr = np.array([0, 1, 2], i64)
     idx = np.array([1, 0], np.int32)
-    one = np.zeros(1, i64)
     mutual_buyers(np, ptr, idx, np.zeros(2, u8), np.ones(2, f32), st_tie=one, st_viewer=one,
                   st_slot=one, st_flags=np.full(1, BOUGHT, u8), st_prior=np.zeros(1, f32),
                   seller_person=np.ones(1, i64), viewer=one, slot=one, cap=5)

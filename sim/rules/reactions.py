@@ -30,6 +30,7 @@ import numpy as np
 
 from sim import kernels
 from sim.backend import to_device
+from sim.kernels import jit
 from sim.state.sellers import ACTIVE
 
 if TYPE_CHECKING:
@@ -50,21 +51,30 @@ def react(model: SocialCommerceModel, exp: kernels.Exposure) -> dict[str, Any]:
     xp = state.xp
     ties = state.ties
     st = state.st
-    seen = exp.moments + exp.group + exp.direct
-    saw = xp.flatnonzero(seen != 0)  # the seller ties that carried ads today
-    state.see_ads(saw, seen[saw], decay=p.users.annoyance_decay, per_ad=p.users.annoyance_per_ad,
-                  per_muted=p.users.annoyance_per_direct)
     t = model.sellers
     need = state.people.need
-    cat_saw = to_device(xp, t.category)[st.slot[saw]]
-    need_saw = need.reshape(-1)[st.viewer[saw].astype(xp.int64) * need.shape[1] + cat_saw]
-    _evidence(model, exp, saw, seen[saw], need_saw)
     sellable = to_device(xp, (t.status == ACTIVE) & (t.inventory > 0))
-    ok = sellable[st.slot[saw]]
-    cand = saw[ok]
+    if jit.enabled(xp):  # the same arrays, from one compiled pass over the seller ties
+        saw, k_saw, need_saw, cand, k, need_c, sl_all, strong, life, k_life = kernels.seen_ties(
+            exp.moments, exp.group, exp.direct, exp.lifestyle, st_viewer=st.viewer,
+            st_slot=st.slot, st_tie=st.tie, need=need, category=to_device(xp, t.category),
+            sellable=sellable, strong=ties.strong)
+    else:
+        seen = exp.moments + exp.group + exp.direct
+        saw = xp.flatnonzero(seen != 0)  # the seller ties that carried ads today
+        k_saw = seen[saw]
+        cat_saw = to_device(xp, t.category)[st.slot[saw]]
+        need_saw = need.reshape(-1)[st.viewer[saw].astype(xp.int64) * need.shape[1] + cat_saw]
+        ok = sellable[st.slot[saw]]
+        cand = saw[ok]  # (candidate intents: the seller can sell)
+        k, need_c, sl_all = seen[cand], need_saw[ok], st.slot[cand]
+        strong = xp.flatnonzero(ties.strong[st.tie[cand]])  # obligation buying (LIT U19)
+        life = xp.flatnonzero(exp.lifestyle != 0)
+        k_life = exp.lifestyle[life]
+    state.see_ads(saw, k_saw, decay=p.users.annoyance_decay, per_ad=p.users.annoyance_per_ad,
+                  per_muted=p.users.annoyance_per_direct)
+    _evidence(model, saw, k_saw, need_saw, life, k_life)
     pp = p.purchase
-    k = seen[cand]
-    sl_all = st.slot[cand]
     u = model.draws["buy"].random(cand.shape[0], np.float64)
     # Only candidates whose draw falls below an upper bound of their probability can form
     # an intent: the bound sets trust and the fatigue factor to 1, counts the most likes
@@ -74,9 +84,7 @@ def react(model: SocialCommerceModel, exp: kernels.Exposure) -> dict[str, Any]:
     price_factor = (pp.reference_price / price) ** pp.price_elasticity
     boost = 1 + pp.social_proof * pp.social_proof_cap  # (the most likes can do)
     p_max = pp.p_buy_base * appeal * price_factor * boost  # (not clipped: see the bound)
-    need_c = need_saw[ok]
-    bound = kernels.purchase_bound(xp, p_max=p_max[sl_all], need=need_c, exposures=k)
-    live = xp.flatnonzero(u < bound * (1 + 1e-9) + 1e-12)  # (a margin for rounding)
+    live = kernels.purchase_live(xp, u, p_max=p_max, slot=sl_all, need=need_c, exposures=k)
     at, sl = cand[live], sl_all[live]
     viewer = st.viewer[at]
     u_l, k_l, appeal_l = u[live], k[live], appeal[sl]
@@ -109,25 +117,24 @@ def react(model: SocialCommerceModel, exp: kernels.Exposure) -> dict[str, Any]:
                 maybe, appeal_l[maybe] * (1 + pp.social_proof * likes.astype(xp.float64)))
     intent = xp.zeros(cand.shape[0], dtype=bool)
     intent[live] = u_l < prob
-    strong = xp.flatnonzero(ties.strong[st.tie[cand]])  # obligation buying (LIT U19)
-    if pp.p_obligation > 0 and strong.shape[0]:
+    if pp.p_obligation > 0 and strong.shape[0]:  # obligation buying (LIT U19)
         u = model.draws["obligation"].random(strong.shape[0], np.float64)
         owe = strong[u < 1 - (1 - pp.p_obligation) ** k[strong]]
         model.today["obligation_intents"] = float(owe.shape[0])
         intent[owe] = True
-    moments = model.draws["channel"].random(cand.shape[0], np.float64) * k < exp.moments[cand]
-    return {"st": cand[intent], "moments": moments[intent]}
+    chosen = xp.flatnonzero(intent)
+    u = model.draws["channel"].random(cand.shape[0], np.float64)  # (all drawn, few needed)
+    st_c = cand[chosen]
+    return {"st": st_c, "moments": u[chosen] * k[chosen] < exp.moments[st_c]}
 
 
-def _evidence(model: SocialCommerceModel, exp: kernels.Exposure, saw: Any, k: Any,
-              need: Any) -> None:
+def _evidence(model: SocialCommerceModel, saw: Any, k: Any, need: Any, life: Any,
+              k_life: Any) -> None:
     """Forgetting, then today's bad evidence from ads and good evidence from lifestyle posts."""
     tp = model.params.trust
-    state = model.state
-    xp = state.xp
-    life = xp.flatnonzero(exp.lifestyle != 0)
+    xp = model.state.xp
     bad = kernels.ad_evidence(xp, k, need, per_ad=tp.bad_per_ad, off_need=tp.off_need_weight,
-                              repetition=tp.repetition_weight) * np.float32(tp.negativity)
-    good = kernels.lifestyle_evidence(xp, exp.lifestyle[life], per_post=tp.gain_lifestyle,
+                              repetition=tp.repetition_weight, negativity=tp.negativity)
+    good = kernels.lifestyle_evidence(xp, k_life, per_post=tp.gain_lifestyle,
                                       cap=tp.lifestyle_cap)
-    state.learn_day(tp.forgetting, saw, bad, life, good)
+    model.state.learn_day(tp.forgetting, saw, bad, life, good)

@@ -50,7 +50,7 @@ from sim.kernels import (
 from sim.kernels import unique_sorted as _unique
 from sim.kernels.arrays import Insertion
 from sim.kernels.reactions import drop_mutual, mute_seller_ties, or_flags_at, tie_ends, unlink_ties
-from sim.kernels.trust import beta_trust, beta_trust_into, told_seller_ties
+from sim.kernels.trust import beta_trust, beta_trust_into, learn_trust, told_seller_ties
 from sim.state.people import ROLE_RESELLER, Population
 from sim.state.reports import ReportWindow
 from sim.state.ties import BLOCKER, BOUGHT, IN_GROUP, MUTED, REMOVED, REPORTED, TieState
@@ -432,6 +432,13 @@ class State(PicklesBackend):
         ties = self.ties
         m = ties.seller_good.shape[0]
         if m == 0:
+            return
+        if jit.enabled(xp):  # the same bytes in one compiled pass over the seller ties
+            kept = learn_trust(factor, ties.seller_prior, ties.seller_good, ties.seller_bad,
+                               self.prior_weight, bad_pos=bad_pos, bad_add=bad,
+                               good_pos=good_pos, good_add=good, tie=self.st.tie,
+                               trust=ties.trust, flags=self.st.flags)
+            self.st_trust = float(kept.sum(dtype=np.float64))
             return
         if factor != 1.0:
             f = np.float32(factor)
