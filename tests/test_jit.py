@@ -178,3 +178,17 @@ def test_flooders_in_feeds_compiled_equals_array_path(monkeypatch):
     b = flooders_in_feeds(m)
     _same(a, b)
     assert a.sum() > 0
+
+
+def test_the_warm_ups_compile_every_signature_a_run_needs():
+    """Nothing compiles during a run: the set-up's warm-ups cover the dtypes the day passes."""
+    model = SocialCommerceModel(seed=3, overrides={"graph.n_people": 2000})
+
+    def signatures():
+        return {lp.__name__: len(lp._compiled.signatures) if lp._compiled else 0
+                for lp in jit._LOOPS}
+
+    before = signatures()
+    model.run(20)
+    assert signatures() == before
+    assert min(before.values()) >= 1  # every declared loop was warmed
