@@ -19,6 +19,7 @@ environment variable ``SCSIM_JIT`` is ``0``. Numba is imported on first use
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -91,8 +92,22 @@ def warm() -> None:
     A process's first call of a Numba function costs about half a second
     even when its machine code is cached on disk; the model calls this while
     it is built, so that the cost falls in the set-up and not on the first
-    day. Does nothing when :func:`enabled` is false for NumPy.
+    day. When the loops are being compiled (the first model on a machine,
+    about 20 s), a progress bar says so on a terminal. Does nothing when
+    :func:`enabled` is false for NumPy.
     """
-    if enabled(np):
-        for fn in _WARMERS:
-            fn()
+    if not enabled(np):
+        return
+    bar = None
+    for i, fn in enumerate(_WARMERS):
+        t0 = time.perf_counter()
+        fn()
+        if bar is not None:
+            bar.update()
+        elif time.perf_counter() - t0 > 1.0:  # compiling, not loading: say so on a terminal
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(_WARMERS), initial=i + 1, unit="module", disable=None,
+                       leave=False, desc="compiling the loops (once per machine)")
+    if bar is not None:
+        bar.close()
