@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 import sim.model as model_module
 from sim.kernels import ad_evidence, jit, purchase_live, seen_ties
 from sim.kernels.flags import REMOVED
+from sim.kernels.orders import MARGIN
 from sim.kernels.trust import beta_trust, learn_trust
 from sim.model import SocialCommerceModel
 
@@ -120,7 +121,7 @@ def test_purchase_live_equals_the_array_path(seed, m):
     k = rng.integers(1, 8, m).astype(np.int32)
     u = rng.random(m)
     bound = p_max[slot] * need * k  # draws at the bound, and a rounding below and above it
-    u[: m // 4] = bound[: m // 4] * (1 + 1e-9) + 1e-12
+    u[: m // 4] = bound[: m // 4] * MARGIN[0] + MARGIN[1]
     u[m // 4: m // 3] = np.nextafter(u[m // 4: m // 3], 0)
     got = purchase_live(np, u, p_max=p_max, slot=slot, need=need, exposures=k)
     with _array_path():

@@ -14,7 +14,11 @@ from sim.kernels import jit
 __all__ = ["purchase_probability", "purchase_bound", "purchase_live", "Seen", "seen_ties",
            "bernoulli", "ration"]
 
-MARGIN = (1 + 1e-9, 1e-12)  #: purchase_live's margin for rounding: bound x [0] + [1]
+#: purchase_live's margin for rounding, bound x [0] + [1]. The probability's factor
+#: ``p_base x trust x need`` is computed in float32 (NumPy's rule for a Python float
+#: times a float32 array), two roundings of at most 2**-24 each: up to 1.2e-7 above
+#: the float64 bound. 1e-6 covers that eight times over.
+MARGIN = (1 + 1e-6, 1e-12)
 
 
 def purchase_probability(xp: Any, *, trust: Any, need: Any, appeal: Any, price: Any,
@@ -100,7 +104,7 @@ def purchase_bound(xp: Any, *, p_max: Any, need: Any, exposures: Any) -> Any:
 def purchase_live(xp: Any, u: Any, *, p_max: Any, slot: Any, need: Any, exposures: Any) -> Any:
     """Step 3: the candidates whose buy draw falls below :func:`purchase_bound` (plus a margin).
 
-    ``flatnonzero(u < bound x (1 + 1e-9) + 1e-12)`` with ``bound =
+    ``flatnonzero(u < bound x (1 + 1e-6) + 1e-12)`` (:data:`MARGIN`) with ``bound =
     purchase_bound(p_max[slot], need, exposures)``: only these can form an
     intent. One compiled pass on NumPy arrays (:mod:`sim.kernels.jit`), else
     the array path.
