@@ -12,14 +12,10 @@ import hashlib
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from sim.backend import Draws
 from sim.kernels import fill_feeds, jit
-from sim.kernels.feed import _binomials_at, count_hits
 from sim.kernels.flags import IN_GROUP, MUTED, REMOVED
-from sim.kernels.trust import beta_trust, beta_trust_into
 from sim.model import SocialCommerceModel
 
 pytestmark = pytest.mark.skipif(not jit.enabled(np), reason="Numba is not installed")
@@ -83,64 +79,6 @@ def test_fill_feeds_nothing_posted(monkeypatch):
     b, after_b = _fill(monkeypatch, "1", town, 4)
     _same(a.moments, b.moments)
     assert b.ads_in_feed == 0 and after_a == after_b
-
-
-@settings(max_examples=60, deadline=None)
-@given(cnt=st.lists(st.integers(0, 9), min_size=0, max_size=40), seed=st.integers(0, 2**16),
-       scalar=st.sampled_from([None, 0.3, np.float64(0.3), 0.0, 1.0]))
-def test_count_hits_equals_cumsum_of_comparisons(cnt, seed, scalar):
-    """The compiled count is the array path's cumsum of ``u < p`` read at the entries' ends."""
-    rng = np.random.default_rng(seed)
-    cnt = np.asarray(cnt, np.int32)
-    k = cnt.shape[0]
-    u = rng.random(int(cnt.sum()) + 3, dtype=np.float32)
-    p = rng.random(k, dtype=np.float32) if scalar is None else scalar
-    at = np.arange(k, dtype=np.int64)[::-1].copy()
-    expect = np.zeros(k + 2, np.int32)
-    hits = np.zeros(k + 2, np.int32)
-    (ref,), sums = _binomials_at_reference(u, cnt, p, at, k + 2)
-    total = count_hits(u, 3, cnt, p, at, hits)
-    expect[:] = ref
-    _same(expect, hits)
-    assert total == sums[0]
-
-
-def _binomials_at_reference(u, cnt, p, at, m):
-    """The array path of :func:`_binomials_at`, fed the uniforms ``u[3:]``."""
-
-    class Fixed:
-        def random(self, n):
-            assert n == u.shape[0] - 3
-            return u[3:]
-
-    import os
-
-    old = os.environ.get("SCSIM_JIT")
-    os.environ["SCSIM_JIT"] = "0"
-    try:
-        return _binomials_at(np, Fixed(), m, [(at, cnt, p)])
-    finally:
-        if old is None:
-            del os.environ["SCSIM_JIT"]
-        else:
-            os.environ["SCSIM_JIT"] = old
-
-
-@settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 2**16), m=st.integers(0, 50), weight=st.floats(0.1, 50))
-def test_beta_trust_into_equals_beta_trust(seed, m, weight):
-    rng = np.random.default_rng(seed)
-    prior = rng.random(m, dtype=np.float32)
-    good = (rng.random(m, dtype=np.float32) * 5) * (rng.random(m) < 0.5)
-    bad = (rng.random(m, dtype=np.float32) * 5) * (rng.random(m) < 0.5)
-    good, bad = good.astype(np.float32), bad.astype(np.float32)
-    tie = rng.permutation(m + 5)[:m].astype(np.int64)
-    trust = np.full(m + 5, 0.5, np.float32)
-    expect = trust.copy()
-    expect[tie] = beta_trust(np, prior, good, bad, weight)
-    new = beta_trust_into(np, prior, good, bad, weight, tie, trust)
-    _same(new, expect[tie])
-    _same(trust, expect)
 
 
 def _run_hash(monkeypatch, flag: str, scenario: str | None = None) -> str:

@@ -6,6 +6,7 @@
 - :mod:`sim.kernels.trust`      steps 3 and 5: trust from evidence, ad and lifestyle evidence,
   social proof
 - :mod:`sim.kernels.arrays`     CSR rows, sorted inserts and look-ups
+- :mod:`sim.kernels.jit`        compiled loops (Numba) behind the hottest kernels, same bytes
 
 Every function takes the array namespace ``xp`` (NumPy, CuPy or
 :mod:`sim.strict_xp`) where it allocates, and random draws only through a

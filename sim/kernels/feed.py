@@ -203,13 +203,6 @@ def _binomials_at(xp: Any, draws: Any, m: int,
         return outs, sums
     total = sum(totals)
     u = draws.random(total)
-    if jit.enabled(xp):  # the same counts, in one compiled pass over the trials
-        start = 0
-        for i in live:
-            at, c, p = specs[i]
-            sums[i] = float(count_hits(u, start, c, p, at, outs[i]))
-            start += totals[i]
-        return outs, sums
     hit = xp.empty(total, dtype=bool)
     start = 0
     for i in live:
@@ -260,69 +253,10 @@ def _flag_table(xp: Any) -> Any:
     return _TABLES[key]
 
 
-@jit.loop
-def _count_hits(u: Any, start: int, cnt: Any, p: Any, stride: int, at: Any,
-                out: Any) -> int:  # pragma: no cover - compiled; tested through count_hits
-    pos = start
-    total = 0
-    for j in range(cnt.shape[0]):
-        c = cnt[j]
-        pj = p[j * stride]
-        h = 0
-        for t in range(pos, pos + c):
-            h += u[t] < pj  # (no branch: the outcomes are coin flips)
-        pos += c
-        out[at[j]] = h
-        total += h
-    return total
-
-
-def count_hits(u: Any, start: int, cnt: Any, p: Any, at: Any, out: Any) -> int:
-    """Count Bernoulli successes per entry from consecutive uniforms (compiled; NumPy only).
-
-    Entry ``j`` owns the ``cnt[j]`` uniforms that follow those of the entries
-    before it, from ``u[start]`` on; each is a success when it is below
-    ``p[j]`` (or the scalar ``p``). The count is written to ``out[at[j]]``.
-    This is what :func:`_binomials_at` reads from ``cumsum(u < repeat(p,
-    cnt))`` at the entries' ends, without the per-trial temporaries.
-
-    Parameters
-    ----------
-    u : float32 array (trials,)
-        Uniforms on [0, 1).
-    start : int
-        Index in ``u`` of the first entry's first uniform.
-    cnt : int32 array (k,)
-        Trials per entry, >= 0.
-    p : float, or float array (k,)
-        Success probability per entry, compared with ``u`` in the dtype
-        NumPy would use: a Python float as float32 against float32 uniforms
-        (NumPy's rule for Python scalars), a float64 array or NumPy float64
-        scalar as float64.
-    at : int64 array (k,)
-        Where each entry's count goes in ``out``.
-    out : int32 array
-        Written at ``at``.
-
-    Returns
-    -------
-    int
-        The number of successes in all.
-    """
-    if np.ndim(p) == 0:
-        return int(_count_hits(u, start, cnt, np.full(1, p, dtype=np.result_type(u.dtype, p)),
-                               0, at, out))
-    return int(_count_hits(u, start, cnt, p, 1, at, out))
-
-
 @jit.warmer
 def _warm() -> None:
-    out = np.zeros(2, np.int32)
     one = np.ones(1, np.int32)
     at = np.zeros(1, np.int64)
-    u = np.zeros(1, np.float32)
-    count_hits(u, 0, one, np.ones(1, np.float32), at, out)
-    count_hits(u, 0, one, 0.5, at, out)
     flags = np.zeros(1, np.uint8)
     fill_feeds(np, _WarmDraws(), opened=np.ones(1, bool), st_viewer=at, st_slot=at, st_flags=flags,
                ads=one, life=one, group_ads=one, attention=np.ones(1, np.float32),

@@ -177,51 +177,6 @@ def mutual_buyers(xp: Any, indptr: Any, indices: Any, flags: Any, trust: Any, *,
     return xp.minimum(count, cap).astype(xp.int64)
 
 
-@jit.loop
-def _beta_trust_into(prior: Any, good: Any, bad: Any, w: Any, tie: Any, trust: Any,
-                     new: Any) -> None:  # pragma: no cover - compiled; tested against beta_trust
-    zero = np.float32(0)
-    one = np.float32(1)
-    for j in range(prior.shape[0]):
-        t = (w * prior[j] + good[j]) / (w + good[j] + bad[j])
-        t = max(t, zero)
-        t = min(t, one)
-        new[j] = t
-        trust[tie[j]] = t
-
-
-def beta_trust_into(xp: Any, prior: Any, good: Any, bad: Any, weight: float, tie: Any,
-                    trust: Any) -> Any:
-    """:func:`beta_trust` on every seller tie, written to ``trust[tie]`` too; returns it.
-
-    One compiled pass on NumPy arrays (:mod:`sim.kernels.jit`), else the
-    array path.
-
-    Parameters
-    ----------
-    prior, good, bad : float32 arrays (m,)
-        As for :func:`beta_trust`.
-    weight : float
-        ``trust.prior_weight``.
-    tie : int64 array (m,)
-        The tie id of each seller tie.
-    trust : float32 array (n_ties,)
-        Trust per tie; written at ``tie``.
-
-    Returns
-    -------
-    float32 array (m,)
-        The new trust per seller tie.
-    """
-    if not jit.enabled(xp):
-        new = beta_trust(xp, prior, good, bad, weight)
-        trust[tie] = new
-        return new
-    new = np.empty(prior.shape[0], np.float32)
-    _beta_trust_into(prior, good, bad, np.float32(weight), tie, trust, new)
-    return new
-
-
 def learn_trust(factor: float, prior: Any, good: Any, bad: Any, weight: float, *, bad_pos: Any,
                 bad_add: Any, good_pos: Any, good_add: Any, tie: Any, trust: Any,
                 flags: Any) -> Any:
@@ -229,10 +184,8 @@ def learn_trust(factor: float, prior: Any, good: Any, bad: Any, weight: float, *
 
     The same bytes as: ``good *= factor; bad *= factor`` (float32),
     ``bad[bad_pos] += bad_add; good[good_pos] += good_add``, then
-    :func:`beta_trust_into` (:meth:`sim.state.State.learn_day`'s array
-    path). Trust is written only where its bits change (most writes fall on
-    distinct cache lines of the ties' trust). For :func:`sim.kernels.jit.enabled`
-    NumPy arrays.
+    :func:`beta_trust` written to ``trust[tie]`` (:meth:`sim.state.State.learn_day`'s
+    array path). For :func:`sim.kernels.jit.enabled` NumPy arrays.
 
     Parameters
     ----------
@@ -429,7 +382,6 @@ def told_seller_ties(indptr: Any, indices: Any, rev: Any, flags: Any, trust: Any
 @jit.warmer
 def _warm() -> None:
     f = np.ones(1, np.float32)
-    beta_trust_into(np, f, f, f, 1.0, np.zeros(1, np.int64), np.ones(1, np.float32))
     i64, u8, f32 = np.int64, np.uint8, np.float32
     one = np.zeros(1, i64)
     learn_trust(0.9, f, f.copy(), f.copy(), 1.0, bad_pos=one, bad_add=f, good_pos=one,

@@ -50,7 +50,7 @@ from sim.kernels import (
 from sim.kernels import unique_sorted as _unique
 from sim.kernels.arrays import Insertion
 from sim.kernels.reactions import drop_mutual, mute_seller_ties, or_flags_at, tie_ends, unlink_ties
-from sim.kernels.trust import beta_trust, beta_trust_into, learn_trust, told_seller_ties
+from sim.kernels.trust import beta_trust, learn_trust, told_seller_ties
 from sim.state.people import ROLE_RESELLER, Population
 from sim.state.reports import ReportWindow
 from sim.state.ties import BLOCKER, BOUGHT, IN_GROUP, MUTED, REMOVED, REPORTED, TieState
@@ -446,8 +446,9 @@ class State(PicklesBackend):
             ties.seller_bad *= f
         ties.seller_bad[bad_pos] += bad.astype(xp.float32)
         ties.seller_good[good_pos] += good.astype(xp.float32)
-        new = beta_trust_into(xp, ties.seller_prior, ties.seller_good, ties.seller_bad,
-                              self.prior_weight, self.st.tie, ties.trust)
+        new = beta_trust(xp, ties.seller_prior, ties.seller_good, ties.seller_bad,
+                         self.prior_weight)
+        ties.trust[self.st.tie] = new
         alive = (self.st.flags & REMOVED) == 0
         self.st_trust = float(new[alive].sum(dtype=np.float64))
 
