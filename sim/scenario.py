@@ -354,8 +354,8 @@ def save_scenario(scenario: Scenario, path: str | Path) -> None:
 
 
 # ------------------------------------------------------------------ resources
-#: bytes per directed tie while a run goes on: the graph (indices, rev), trust, flags,
-#: strength, and the day's temporaries (measured: tests/test_bad_inputs.py)
+#: bytes per directed tie while a run goes on: the graph (indices, rev), trust, flags (a
+#: tie's strength among them), and the day's temporaries
 BYTES_PER_TIE = 18
 #: bytes per person: the person arrays, their draws and the people table written at the end
 BYTES_PER_PERSON = 260

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import sim.model as model_module
 from sim.kernels import ad_evidence, jit, purchase_live, seen_ties
-from sim.kernels.flags import REMOVED
+from sim.kernels.flags import REMOVED, STRONG
 from sim.kernels.orders import MARGIN
 from sim.kernels.trust import beta_trust, learn_trust
 from sim.model import SocialCommerceModel
@@ -49,7 +49,7 @@ def _array_path():
 
 
 # ------------------------------------------------------------------ seen_ties
-def _seen_by_arrays(exp, viewer, slot, tie, need, category, sellable, strong):
+def _seen_by_arrays(exp, viewer, slot, flags, need, category, sellable):
     """react's array path, as written there."""
     seen = exp["moments"] + exp["group"] + exp["direct"]
     saw = np.flatnonzero(seen != 0)
@@ -59,12 +59,12 @@ def _seen_by_arrays(exp, viewer, slot, tie, need, category, sellable, strong):
     ok = sellable[slot[saw]]
     cand = saw[ok]
     k, need_c, sl_all = seen[cand], need_saw[ok], slot[cand]
-    strong_c = np.flatnonzero(strong[tie[cand]])
+    strong_c = np.flatnonzero(flags[cand] & STRONG)
     life = np.flatnonzero(exp["lifestyle"] != 0)
     return saw, k_saw, need_saw, cand, k, need_c, sl_all, strong_c, life, exp["lifestyle"][life]
 
 
-def _ties(seed: int, m: int, n: int = 30, slots: int = 6, n_ties: int = 0, p_seen: float = 0.5):
+def _ties(seed: int, m: int, n: int = 30, slots: int = 6, p_seen: float = 0.5):
     rng = np.random.default_rng(seed)
 
     def counts():
@@ -72,19 +72,19 @@ def _ties(seed: int, m: int, n: int = 30, slots: int = 6, n_ties: int = 0, p_see
 
     exp = {name: counts() for name in ("moments", "group", "direct", "lifestyle")}
     viewer = np.sort(rng.integers(0, n, m)).astype(np.int64)
-    n_ties = max(n_ties, m)
-    tie = np.sort(rng.choice(n_ties, m, replace=False)).astype(np.int64)
-    return dict(exp=exp, viewer=viewer, slot=rng.integers(0, slots, m).astype(np.int64), tie=tie,
+    flags = rng.integers(0, 256, m).astype(np.uint8)  # (every bit: STRONG among the others)
+    return dict(exp=exp, viewer=viewer, slot=rng.integers(0, slots, m).astype(np.int64),
+                flags=flags,
                 need=rng.random((n, 4), dtype=np.float32),
                 category=rng.integers(0, 4, slots).astype(np.int64),
-                sellable=rng.random(slots) < 0.7, strong=rng.random(n_ties) < 0.3)
+                sellable=rng.random(slots) < 0.7)
 
 
 def _check_seen(t) -> None:
     got = seen_ties(t["exp"]["moments"], t["exp"]["group"], t["exp"]["direct"],
                     t["exp"]["lifestyle"], st_viewer=t["viewer"], st_slot=t["slot"],
-                    st_tie=t["tie"], need=t["need"], category=t["category"],
-                    sellable=t["sellable"], strong=t["strong"])
+                    st_flags=t["flags"], need=t["need"], category=t["category"],
+                    sellable=t["sellable"])
     want = _seen_by_arrays(**t)
     assert len(got) == len(want)
     for a, b in zip(got, want, strict=True):
@@ -94,7 +94,7 @@ def _check_seen(t) -> None:
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**16), m=st.integers(0, 300), p_seen=st.sampled_from([0, 0.3, 1, 2]))
 def test_seen_ties_equals_the_array_path(seed, m, p_seen):
-    _check_seen(_ties(seed, m, n_ties=m + 40, p_seen=p_seen))
+    _check_seen(_ties(seed, m, p_seen=p_seen))
 
 
 def test_seen_ties_edge_cases():
@@ -102,7 +102,7 @@ def test_seen_ties_edge_cases():
     t["sellable"][:] = False  # no candidates
     _check_seen(t)
     t["sellable"][:] = True
-    t["strong"][:] = True  # every candidate on a strong tie
+    t["flags"] |= STRONG  # every candidate on a strong tie
     _check_seen(t)
     for name in t["exp"]:  # nothing seen
         t["exp"][name][:] = 0

@@ -6,7 +6,7 @@ Tie ``e`` (``i -> j``) is what ``i`` thinks of ``j``'s posts. The state
 
 import numpy as np
 
-__all__ = ["MUTED", "REMOVED", "BLOCKER", "REPORTED", "IN_GROUP", "BOUGHT"]
+__all__ = ["MUTED", "REMOVED", "BLOCKER", "REPORTED", "IN_GROUP", "BOUGHT", "STRONG"]
 
 #: i no longer sees j's Moments (they stay friends).
 MUTED = np.uint8(1)
@@ -20,3 +20,5 @@ REPORTED = np.uint8(8)
 IN_GROUP = np.uint8(16)
 #: i has bought from j at least once (set when an order is paid).
 BOUGHT = np.uint8(32)
+#: The tie is strong (F5; symmetric, drawn at the start and never changed).
+STRONG = np.uint8(64)

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from sim.kernels import jit
+from sim.kernels.flags import STRONG
 
 __all__ = ["purchase_probability", "purchase_bound", "purchase_live", "Seen", "seen_ties",
            "bernoulli", "ration"]
@@ -162,8 +163,7 @@ class Seen(NamedTuple):
 
 
 def seen_ties(moments: Any, group: Any, direct: Any, lifestyle: Any, *, st_viewer: Any,
-              st_slot: Any, st_tie: Any, need: Any, category: Any, sellable: Any,
-              strong: Any) -> Seen:
+              st_slot: Any, st_flags: Any, need: Any, category: Any, sellable: Any) -> Seen:
     """Step 3: the seller ties that carried ads or lifestyle posts, in one compiled pass.
 
     NumPy only (:func:`sim.kernels.jit.enabled`). The same arrays as
@@ -176,16 +176,16 @@ def seen_ties(moments: Any, group: Any, direct: Any, lifestyle: Any, *, st_viewe
     ----------
     moments, group, direct, lifestyle : int arrays (m,)
         Today's exposure of each seller tie (:class:`sim.kernels.Exposure`).
-    st_viewer, st_slot, st_tie : int64 arrays (m,)
-        The seller ties' viewers, seller slots and tie ids.
+    st_viewer, st_slot : int64 arrays (m,)
+        The seller ties' viewers and seller slots.
+    st_flags : uint8 array (m,)
+        The seller ties' flags (a strong tie has the STRONG bit).
     need : float array (n, n_categories)
         Need per person and category (C order).
     category : int array (n_slots,)
         Each seller's category.
     sellable : bool array (n_slots,)
         Sellers that can sell (active, in stock).
-    strong : bool array (n_ties,)
-        Strong ties.
 
     Returns
     -------
@@ -201,8 +201,8 @@ def seen_ties(moments: Any, group: Any, direct: Any, lifestyle: Any, *, st_viewe
     need_saw, need_cand = np.empty(a, flat.dtype), np.empty(a, flat.dtype)
     cand, slot_cand, strong_cand = (np.empty(a, np.int64) for _ in range(3))
     k_cand = np.empty(a, k.dtype)
-    c, s = _candidates(saw, k, st_viewer, st_slot, st_tie, flat, np.int64(need.shape[1]),
-                       category, sellable, strong, need_saw, cand, k_cand, need_cand, slot_cand,
+    c, s = _candidates(saw, k, st_viewer, st_slot, st_flags, flat, np.int64(need.shape[1]),
+                       category, sellable, need_saw, cand, k_cand, need_cand, slot_cand,
                        strong_cand)
     return Seen(saw, k, need_saw, cand[:c], k_cand[:c], need_cand[:c], slot_cand[:c],
                 strong_cand[:s], life, k_life)
@@ -227,8 +227,8 @@ def _seen(moments: Any, group: Any, direct: Any, lifestyle: Any, saw: Any, k: An
 
 
 @jit.loop
-def _candidates(saw: Any, k: Any, viewer: Any, slot: Any, tie: Any, need: Any, n_cat: Any,
-                category: Any, sellable: Any, strong: Any, need_saw: Any, cand: Any, k_cand: Any,
+def _candidates(saw: Any, k: Any, viewer: Any, slot: Any, flags: Any, need: Any, n_cat: Any,
+                category: Any, sellable: Any, need_saw: Any, cand: Any, k_cand: Any,
                 need_cand: Any, slot_cand: Any,
                 strong_cand: Any) -> tuple[int, int]:  # pragma: no cover - compiled
     c = 0
@@ -244,7 +244,7 @@ def _candidates(saw: Any, k: Any, viewer: Any, slot: Any, tie: Any, need: Any, n
         need_cand[c] = nd
         slot_cand[c] = sl
         strong_cand[s] = c
-        s += ok & strong[tie[j]]
+        s += ok & ((flags[j] & STRONG) != 0)
         c += ok
     return c, s
 
@@ -333,8 +333,7 @@ def _warm() -> None:
     i32, i64 = np.int32, np.int64
     one = np.ones(1, i32)
     z = np.zeros(1, i64)
-    seen_ties(one, one, one, one, st_viewer=z, st_slot=z, st_tie=z,
-              need=np.ones((1, 1), np.float32), category=z, sellable=np.ones(1, bool),
-              strong=np.ones(1, bool))
+    seen_ties(one, one, one, one, st_viewer=z, st_slot=z, st_flags=np.full(1, STRONG),
+              need=np.ones((1, 1), np.float32), category=z, sellable=np.ones(1, bool))
     purchase_live(np, np.zeros(1), p_max=np.ones(1), slot=z, need=np.ones(1, np.float32),
                   exposures=one)

@@ -31,13 +31,14 @@ import numpy as np
 from sim import kernels
 from sim.backend import to_device
 from sim.kernels import jit
+from sim.kernels.flags import STRONG
 from sim.state.sellers import ACTIVE
 
 if TYPE_CHECKING:
     from sim.model import SocialCommerceModel
 
 PARAMS = ("users", "trust", "purchase")
-READS = ("ties: trust, strong, flags, seller_annoyance", "people: need",
+READS = ("ties: trust, flags (strong among them), seller_annoyance", "people: need",
          "sellers: status, inventory, category, appeal, price")
 WRITES = ("state.see_ads (annoyance, ads seen)", "state.learn_day (forgetting, ads, "
           "lifestyle posts)")
@@ -57,8 +58,8 @@ def react(model: SocialCommerceModel, exp: kernels.Exposure) -> dict[str, Any]:
     if jit.enabled(xp):  # the same arrays, from one compiled pass over the seller ties
         saw, k_saw, need_saw, cand, k, need_c, sl_all, strong, life, k_life = kernels.seen_ties(
             exp.moments, exp.group, exp.direct, exp.lifestyle, st_viewer=st.viewer,
-            st_slot=st.slot, st_tie=st.tie, need=need, category=to_device(xp, t.category),
-            sellable=sellable, strong=ties.strong)
+            st_slot=st.slot, st_flags=st.flags, need=need, category=to_device(xp, t.category),
+            sellable=sellable)
     else:
         seen = exp.moments + exp.group + exp.direct
         saw = xp.flatnonzero(seen != 0)  # the seller ties that carried ads today
@@ -68,7 +69,7 @@ def react(model: SocialCommerceModel, exp: kernels.Exposure) -> dict[str, Any]:
         ok = sellable[st.slot[saw]]
         cand = saw[ok]  # (candidate intents: the seller can sell)
         k, need_c, sl_all = seen[cand], need_saw[ok], st.slot[cand]
-        strong = xp.flatnonzero(ties.strong[st.tie[cand]])  # obligation buying (LIT U19)
+        strong = xp.flatnonzero(st.flags[cand] & STRONG)  # obligation buying (LIT U19)
         life = xp.flatnonzero(exp.lifestyle != 0)
         k_life = exp.lifestyle[life]
     state.see_ads(saw, k_saw, decay=p.users.annoyance_decay, per_ad=p.users.annoyance_per_ad,

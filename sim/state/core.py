@@ -203,6 +203,7 @@ class State(PicklesBackend):
         e = e[order]
         v = to_device(xp, g.indices[pos].astype(np.intp))[order]
         new_slot = to_device(xp, np.asarray(slots, np.intp)[owner])[order]
+        del pos, owner, plain, order  # (the set-up's peak memory is here: free what is done)
         st = self.st
         at = Insertion(xp, st.size, xp.searchsorted(st.tie, e))  # (one mask, 14 arrays)
         pop = self.people

@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 
 from sim.kernels.arrays import insert_at
-from sim.kernels.flags import BLOCKER, BOUGHT, IN_GROUP, MUTED, REMOVED, REPORTED
+from sim.kernels.flags import BLOCKER, BOUGHT, IN_GROUP, MUTED, REMOVED, REPORTED, STRONG
 
-__all__ = ["MUTED", "REMOVED", "BLOCKER", "REPORTED", "IN_GROUP", "BOUGHT", "TieState"]
+__all__ = ["MUTED", "REMOVED", "BLOCKER", "REPORTED", "IN_GROUP", "BOUGHT", "STRONG",
+           "TieState"]
 
 @dataclass
 class TieState:
@@ -34,9 +35,8 @@ class TieState:
     trust : float32 array (n_ties,)
         Trust in [0, 1]; starts from tie strength (F5).
     flags : uint8 array (n_ties,)
-        Bits MUTED, REMOVED, BLOCKER, REPORTED, IN_GROUP, BOUGHT.
-    strong : bool array (n_ties,)
-        Strong tie (symmetric).
+        Bits MUTED, REMOVED, BLOCKER, REPORTED, IN_GROUP, BOUGHT, and STRONG
+        (a strong tie: symmetric, set at the start; :attr:`strong` reads it).
     seller_tie : int64 array (m,)
         Ids of the seller ties, in the model's seller-tie order.
     seller_annoyance : float32 array (m,)
@@ -56,7 +56,6 @@ class TieState:
 
     trust: Any
     flags: Any
-    strong: Any
     seller_tie: Any = None
     seller_annoyance: Any = None
     seller_ads_seen: Any = None
@@ -68,13 +67,11 @@ class TieState:
     @classmethod
     def initial(cls, xp: Any, strong: np.ndarray, trust_strong: float,
                 trust_weak: float) -> TieState:
-        """Fresh state: trust from tie strength, nothing muted or removed."""
-        n = strong.shape[0]
+        """Fresh state: trust from tie strength (F5), STRONG bits set, nothing muted or removed."""
         trust = np.where(strong, np.float32(trust_strong), np.float32(trust_weak))
         return cls(
             trust=xp.asarray(trust),
-            flags=xp.zeros(n, dtype=xp.uint8),
-            strong=xp.asarray(strong),
+            flags=xp.asarray(np.where(strong, STRONG, np.uint8(0))),
             seller_tie=xp.zeros(0, dtype=xp.int64),
             seller_annoyance=xp.zeros(0, dtype=xp.float32),
             seller_ads_seen=xp.zeros(0, dtype=xp.uint32),
@@ -82,6 +79,11 @@ class TieState:
             seller_good=xp.zeros(0, dtype=xp.float32),
             seller_bad=xp.zeros(0, dtype=xp.float32),
         )
+
+    @property
+    def strong(self) -> Any:
+        """bool array (n_ties,): the strong ties (the STRONG bit of :attr:`flags`; a copy)."""
+        return (self.flags & STRONG) != 0
 
     @property
     def n_ties(self) -> int:
