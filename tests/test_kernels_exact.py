@@ -33,7 +33,7 @@ def draws(seed: int = 0) -> Draws:
 # ------------------------------------------------------------------------------ flags
 def test_flag_bits_are_distinct_single_bits() -> None:
     bits = [int(getattr(flags, name)) for name in flags.__all__]
-    assert bits == [1, 2, 4, 8, 16, 32]  # MUTED, REMOVED, BLOCKER, REPORTED, IN_GROUP, BOUGHT
+    assert bits == [1, 2, 4, 8, 16, 32, 64]  # MUTED ... BOUGHT, STRONG
     assert all(getattr(flags, name).dtype == np.uint8 for name in flags.__all__)
 
 

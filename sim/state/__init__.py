@@ -21,9 +21,9 @@ from sim.state.people import (
 )
 from sim.state.reports import ReportWindow
 from sim.state.sellers import ACTIVE, BANNED, QUIT, STATUS_NAMES, SellerTable
-from sim.state.ties import BLOCKER, BOUGHT, IN_GROUP, MUTED, REMOVED, REPORTED, TieState
+from sim.state.ties import BLOCKER, BOUGHT, IN_GROUP, MUTED, REMOVED, REPORTED, STRONG, TieState
 
 __all__ = ["State", "StateError", "SellerTies", "Population", "UserView", "TieState",
            "SellerTable", "ReportWindow", "MUTED", "REMOVED", "BLOCKER", "REPORTED", "IN_GROUP",
-           "BOUGHT", "ACTIVE", "QUIT", "BANNED", "STATUS_NAMES", "TOLERANT", "MUTER",
+           "BOUGHT", "STRONG", "ACTIVE", "QUIT", "BANNED", "STATUS_NAMES", "TOLERANT", "MUTER",
            "BLOCKER_TYPE", "TYPE_NAMES", "ROLE_PERSON", "ROLE_RESELLER"]
