@@ -101,7 +101,8 @@ class Target:
 
     ``kind``: ``"value"`` (miss ``(x - value) / scale``), ``"at_least"``
     (``max(0, value - x) / scale``), ``"at_most"`` (``max(0, x - value) /
-    scale``) or ``"argmax"`` (the push optimum).
+    scale``) or ``"argmax"`` (the push optimum). ``allowed``: the values the
+    target can take (a share: [0, 1]), checked when a user sets it.
     """
 
     name: str
@@ -111,6 +112,7 @@ class Target:
     scenario: str
     definition: str
     kind: str = "value"
+    allowed: tuple[float, float] = (0.0, 1.0)
 
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
@@ -128,10 +130,13 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            "(share of openers with an active flooder among their friends)", "at_least"),
     Target("flooders_per_feed_median", 1.5, 0.5, "F10 ('one or two in every feed')",
            "calibration town", f"mean over the first {EXPOSURE_DAYS} days of "
-           "flooders_per_feed_median"),
+           "flooders_per_feed_median", allowed=(0.0, 5000.0)),
     Target("reseller_prevalence", 0.02, 0.005, "LIT 4.1 (12.57 M 微商 in 2015, about 2 % of "
            "users)", "calibration town", "resellers_active / n_people on the last day"),
 )}
+
+#: The reaction ladder's three targets: shares of the same viewers (they sum to 1).
+LADDER = ("ladder_exit", "ladder_mute", "ladder_ignore")
 
 CLAIMS: dict[str, Target] = {t.name: t for t in (
     Target("share_blocks_resellers", 0.566, 0.10, "F7 (250 of 442 surveyed); LIT SF6", "S9",
@@ -570,7 +575,14 @@ def calibrate(trials: int = 30, *, seed: int = 0, replicates: int = 3, people: i
         if (not isinstance(value, int | float) or isinstance(value, bool)
                 or not math.isfinite(value)):
             raise ValueError(f"target {name} = {value!r}: must be a finite number")
+        lo, hi = tg[name].allowed
+        if not lo <= value <= hi:
+            raise ValueError(f"target {name} = {value!r}: must be in [{lo:g}, {hi:g}]")
         tg[name] = Target(**{**tg[name].__dict__, "value": float(value)})
+    ladder = sum(tg[k].value for k in LADDER)
+    if abs(ladder - 1.0) > 1e-6:
+        raise ValueError(f"targets {' + '.join(LADDER)} = {ladder:g}: they are shares of the "
+                         "same viewers and must sum to 1 (set all three)")
     rows = uncertain_parameters()
     if not rows:
         raise ValueError("no parameter is declared uncertain in sim.params; nothing to fit")
@@ -1035,9 +1047,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=("optuna", "lhs"), default="optuna",
                    help="search: Optuna TPE (default) or Latin hypercube + local steps")
     p.add_argument("--target", action="append", metavar="NAME=VALUE",
-                   help="replace a calibration target's value, e.g. --target ladder_exit=0.5 "
-                        f"(targets: {', '.join(TARGETS)}; the held-out claims are never "
-                        "fitted)")
+                   help="replace a calibration target's value, e.g. --target "
+                        f"reseller_prevalence=0.03 (targets: {', '.join(TARGETS)}; the three "
+                        "ladder_* shares must sum to 1; the held-out claims are never fitted)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--out", help=f"output TOML (default {DEFAULT_OUT}; the repository is "
                                      "not touched)")

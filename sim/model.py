@@ -109,6 +109,63 @@ def _reading(key: str, model: SocialCommerceModel) -> float:
 SEED_REPORTER = "seed"
 
 
+def _check_not_ignored(params: Scenario, overrides: Mapping[str, Any], graph: Any,
+                       seed_resellers: Any) -> None:
+    """Refuse settings the model would ignore, so that ``params`` records what ran.
+
+    Raises
+    ------
+    ScenarioError
+        A graph is given and ``overrides`` size the town otherwise
+        (``graph.n_people``) or name an edge list; or ``seed_resellers`` is
+        given and the scenario seeds by degree or list.
+    """
+    if graph is not None:
+        n = graph.number_of_nodes() if isinstance(graph, nx.Graph) else graph.n
+        if "graph.n_people" in overrides and overrides["graph.n_people"] != n:
+            raise ScenarioError(
+                f"graph.n_people = {overrides['graph.n_people']!r}: the graph given has {n} "
+                "people, and a given graph is used as it is: drop graph.n_people")
+        if overrides.get("graph.edgelist_path"):
+            raise ScenarioError(
+                f"graph.edgelist_path = {overrides['graph.edgelist_path']!r} and a graph were "
+                "both given: give one")
+    if seed_resellers is not None and params.resellers.seeding != "random":
+        raise ScenarioError(
+            f"seed_resellers and resellers.seeding = {params.resellers.seeding!r} both choose "
+            "the initial resellers: give one (seed_resellers replaces random seeding)")
+
+
+def _root_seed_of(name: str, value: Any) -> Any:
+    """The root seed that ``seed`` or ``rng`` (``name``) stands for, checked.
+
+    An int in [0, 2**63) is the seed; None draws a fresh one from the operating
+    system (Mesa's meaning; recorded, so the run repeats); a NumPy Generator
+    gives the seed it draws (so the same generator state gives the same run);
+    not given (``_SCENARIO_SEED``): the scenario's ``run.seed``.
+
+    Raises
+    ------
+    ScenarioError
+        Anything else, named: floats (a seed read back from a DataFrame row as
+        a float has lost its digits above 2**53), bools, strings, negatives.
+    """
+    if value is _SCENARIO_SEED:
+        return value
+    if value is None:
+        return int(np.random.SeedSequence().entropy % 2**63)
+    if isinstance(value, np.random.Generator):
+        return int(value.integers(2**63))
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) \
+            or not 0 <= int(value) < 2**63:
+        hint = (" (a seed read from a DataFrame row may have become a float and lost "
+                "digits: take it from the int column, e.g. df['seed'])"
+                if isinstance(value, float | np.floating) else "")
+        raise ScenarioError(f"{name} = {value!r}: expected an int in [0, 2**63), None (a "
+                            f"fresh seed) or a numpy Generator{hint}")
+    return int(value)
+
+
 def _root_seed(model: SocialCommerceModel) -> int:
     """Model reporter :data:`SEED_REPORTER`: the root seed (the same every day)."""
     return model.seed
@@ -130,8 +187,9 @@ class SocialCommerceModel(mesa.Model):
         ``params.run.seed`` and in the ``seed`` model reporter (the
         ``seed`` column of ``mesa.batch_run``'s rows) so the run can be
         repeated.
-    rng : int or None, optional
-        Mesa's name for ``seed`` (give one or the other).
+    rng : int, None or numpy.random.Generator, optional
+        Mesa's name for ``seed`` (give one or the other). A Generator (for
+        ``seed`` too) gives the root seed it draws, recorded as above.
     policy : ModerationPolicy, optional
         Platform policy; default from ``platform.policy``.
     strategies : mapping of str to PostingStrategy, optional
@@ -163,8 +221,11 @@ class SocialCommerceModel(mesa.Model):
     ------
     ScenarioError
         A parameter is invalid (named, with what is allowed), both ``seed``
-        and ``rng`` are given, or the initial resellers are named by labels
-        the friend graph does not hold (each such label named).
+        and ``rng`` are given, the seed is not an int, None or a Generator,
+        the initial resellers are named by labels the friend graph does not
+        hold (each such label named), or a setting would be ignored: a
+        ``graph.n_people`` other than the given graph's, or
+        ``seed_resellers`` with a scenario that seeds by degree or list.
     GraphError
         ``graph.require_connected`` is set and the graph is not connected.
 
@@ -179,7 +240,8 @@ class SocialCommerceModel(mesa.Model):
 
     def __init__(self, params: Scenario | Mapping[str, Any] | str | Path | None = None, *,
                  graph: nx.Graph | FriendGraph | None = None,
-                 seed: int | None = _SCENARIO_SEED, rng: int | None = _SCENARIO_SEED,
+                 seed: int | np.random.Generator | None = _SCENARIO_SEED,
+                 rng: int | np.random.Generator | None = _SCENARIO_SEED,
                  policy: ModerationPolicy | None = None,
                  strategies: Mapping[str, PostingStrategy] | None = None,
                  strategy_shares: Mapping[str, float] | None = None,
@@ -203,11 +265,11 @@ class SocialCommerceModel(mesa.Model):
             params = with_overrides(params, overrides)
         if seed is not _SCENARIO_SEED and rng is not _SCENARIO_SEED:
             raise ScenarioError(f"seed = {seed!r} and rng = {rng!r}: give one of them")
-        seed = rng if seed is _SCENARIO_SEED else seed
-        if seed is None:  # Mesa's meaning: a fresh seed (recorded, so the run repeats)
-            seed = int(np.random.SeedSequence().entropy % 2**63)
+        seed = _root_seed_of("rng" if seed is _SCENARIO_SEED else "seed",
+                             rng if seed is _SCENARIO_SEED else seed)
         if seed is not _SCENARIO_SEED:
             params = with_overrides(params, {"run.seed": int(seed)})
+        _check_not_ignored(params, overrides, graph, seed_resellers)
         check_memory(params, graph=graph)  # before anything is allocated
         check_seed_labels(params, graph)
         names = [s.name for s in builtin_strategies(params.strategies).values()]

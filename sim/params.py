@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "Scenario",
@@ -435,6 +435,16 @@ class ResellerParams(_Section):
         "a pitched friend is drawn with weight (friends)^bias: 0 uniform, 1 by degree",
         ge=0, le=5)
 
+
+    @field_validator("seed_labels", mode="before")
+    @classmethod
+    def _labels_are_ints_or_strings(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            bad = [x for x in value if isinstance(x, bool) or not isinstance(x, int | str)]
+            if bad:
+                raise ValueError(f"resellers.seed_labels = {list(value)!r}: a node label is an "
+                                 f"int or a string, not {bad[0]!r} ({type(bad[0]).__name__})")
+        return value
 
     @model_validator(mode="after")
     def _labels_need_list_seeding(self) -> ResellerParams:

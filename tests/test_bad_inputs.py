@@ -371,16 +371,56 @@ def test_a_byte_order_mark_is_fine(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         (lambda: check_range("flooder_share", 2.0), ["flooder_share = 2.0", "[0, 1]"]),
         (lambda: check_range("curated_of_rest", float("nan")), ["curated_of_rest = nan"]),
         (lambda: check_range("flooder_share", "half"), ["flooder_share = 'half'"]),
+        (lambda: _model(seed=1.5), ["seed = 1.5", "an int", "DataFrame"]),
+        (lambda: _model(seed=True), ["seed = True", "an int"]),
+        (lambda: _model(seed=-1), ["seed = -1", "[0, 2**63)"]),
+        (lambda: _model(rng="7"), ["rng = '7'", "an int"]),
+        (lambda: with_overrides(Scenario(), {"resellers.seeding": "list",
+                                             "resellers.seed_labels": [True, 5]}),
+         ["resellers.seed_labels = [True, 5]", "not True (bool)"]),
+        (lambda: with_overrides(Scenario(), {"resellers.seeding": "list",
+                                             "resellers.seed_labels": [1.5]}),
+         ["resellers.seed_labels = [1.5]", "not 1.5 (float)"]),
+        (lambda: _karate(overrides={"graph.n_people": 5000}),
+         ["graph.n_people = 5000", "has 34 people", "drop graph.n_people"]),
+        (lambda: _karate(seed_resellers=[1], overrides={"resellers.seeding": "list",
+                                                        "resellers.seed_labels": [2]}),
+         ["seed_resellers and resellers.seeding = 'list'", "give one"]),
     ],
     ids=["overrides-int", "overrides-list", "key-int", "key-empty-part", "key-into-value",
          "days-huge", "days-negative", "days-fraction", "days-text", "share-2",
-         "share-nan", "share-text"],
+         "share-nan", "share-text", "seed-float", "seed-bool", "seed-negative", "rng-text",
+         "labels-bool", "labels-float", "graph-and-n-people", "two-seedings"],
 )
 def test_python_api_names_the_input(call: Callable[[], object], needles: list[str]) -> None:
     with pytest.raises(ScenarioError) as info:
         call()
     for needle in needles:
         assert needle in str(info.value), (needle, str(info.value))
+
+
+def _model(**kw: object) -> object:
+    from sim.model import SocialCommerceModel
+
+    return SocialCommerceModel(overrides={"graph.n_people": 300, "graph.mean_degree": 10},
+                               **kw)  # type: ignore[arg-type]
+
+
+def _karate(**kw: object) -> object:
+    import networkx as nx
+
+    from sim.model import SocialCommerceModel
+
+    return SocialCommerceModel(graph=nx.karate_club_graph(), **kw)  # type: ignore[arg-type]
+
+
+def test_a_generator_or_a_numpy_int_is_a_seed() -> None:
+    import numpy as np
+
+    a = _model(rng=np.random.default_rng(1))
+    b = _model(seed=np.random.default_rng(1))
+    assert a.seed == b.seed == a.params.run.seed  # the seed drawn, recorded
+    assert _model(seed=np.int64(5)).seed == 5
 
 
 def test_model_overrides_must_be_a_mapping() -> None:

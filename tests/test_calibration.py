@@ -278,3 +278,12 @@ def test_cli_help_names_a_real_target_and_refuses_a_claim() -> None:
         calibrate(1, targets={"share_blocks_resellers": 0.6}, claims=False)
     with pytest.raises(ValueError, match="ladder_exit = 'x': must be a finite number"):
         calibrate(1, targets={"ladder_exit": "x"}, claims=False)
+
+
+def test_a_target_outside_what_it_can_be_is_refused_before_any_trial() -> None:
+    with pytest.raises(ValueError, match=r"ladder_exit = 5: must be in \[0, 1\]"):
+        calibrate(1, targets={"ladder_exit": 5}, claims=False)
+    with pytest.raises(ValueError, match="must sum to 1"):
+        calibrate(1, targets={"ladder_exit": 0.5}, claims=False)
+    with pytest.raises(ValueError, match=r"flooders_per_feed_median = -1: must be in \[0, 5000\]"):
+        calibrate(1, targets={"flooders_per_feed_median": -1}, claims=False)
