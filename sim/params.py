@@ -516,8 +516,9 @@ class GroupParams(_Section):
                           le=1_000_000)
     max_size: int = param(500, "members", "F1 (groups opened to 500)",
                           "maximum group members", ge=2, le=500)
-    mean_size: int = param(100, "members", "assumption", "mean members recruited from the "
-                           "owner's friends and friends-of-friends", ge=2, le=500)
+    mean_size: int = param(100, "members", "assumption", "members a group draws from its "
+                           "owner's friends (fewer when the owner has fewer friends; at most "
+                           "groups.max_size - 1)", ge=2, le=500)
     p_read: float = param(0.5, "probability", "F1 (groups > Moments)",
                           "probability a member reads a group ad", ge=0, le=1)
     ads_per_day: float = param(2.0, "ads/day", "assumption", "group ads a day by its owner",

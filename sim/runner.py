@@ -496,6 +496,11 @@ def _write_files(result: RunResult, out: Path, *, figure: bool) -> None:
         summary_figure(result.metrics, out / "summary.png", title=result.scenario.name)
 
 
+def _or_dash(x: float) -> str:
+    """``x`` to 3 decimals, or a dash where it is undefined (NaN: nobody to average)."""
+    return "-" if x != x else f"{x:.3f}"
+
+
 def summarize(result: RunResult) -> str:
     """A short plain-text summary of a run."""
     m = result.metrics
@@ -522,8 +527,8 @@ def summarize(result: RunResult) -> str:
         f"resellers: {len(r)} ever, {int((r['status'] == 'active').sum())} active, "
         f"{int((r['status'] == 'quit').sum())} quit, {int((r['status'] == 'banned').sum())} "
         f"banned; {(r['profit'] < 0).mean() if len(r) else 0:.0%} lost money",
-        f"trust in resellers {m['mean_trust_resellers'].iloc[0]:.3f} -> "
-        f"{m['mean_trust_resellers'].iloc[-1]:.3f}; largest component "
+        f"trust in resellers {_or_dash(m['mean_trust_resellers'].iloc[0])} -> "
+        f"{_or_dash(m['mean_trust_resellers'].iloc[-1])}; largest component "
         f"{m['largest_component_share'].iloc[-1]:.1%}, mean degree "
         f"{m['mean_degree'].iloc[-1]:.1f}",
     ]

@@ -180,8 +180,12 @@ def test_model_rejects_bad_input_before_running() -> None:
 
 
 def test_mean_degree_not_below_population_is_rejected() -> None:
-    with pytest.raises(GraphError, match=r"graph\.mean_degree = 50 must be < graph\.n_people = 20"):
+    # the default generator states its own limit, (n - 1) / 2; the others n
+    with pytest.raises(GraphError, match=r"mean_degree = 50.0 must be .*<= \(n - 1\) / 2 = 9.5"):
         SocialCommerceModel(overrides={"graph.n_people": 20, "graph.mean_degree": 50})
+    with pytest.raises(GraphError, match=r"graph\.mean_degree = 50 must be < graph\.n_people = 20"):
+        SocialCommerceModel(overrides={"graph.n_people": 20, "graph.mean_degree": 50,
+                                       "graph.generator": "watts_strogatz"})
 
 
 @pytest.mark.parametrize(
