@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 
 __all__ = ["register", "APP_MODULE", "APP_TITLE", "solara_command", "OFFLINE_ENV"]
@@ -49,7 +50,7 @@ def solara_command(port: int, host: str, production: bool = True) -> list[str]:
     Raises
     ------
     ValueError
-        If the port is out of range.
+        If the port is out of range or the host is no address or name.
 
     Examples
     --------
@@ -58,6 +59,14 @@ def solara_command(port: int, host: str, production: bool = True) -> list[str]:
     """
     if not 1 <= int(port) <= 65535:
         raise ValueError(f"--port = {port} must be in 1..65535")
+    try:
+        if not host.strip():
+            raise socket.gaierror
+        socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise ValueError(f"--host = {host!r} is not an address or name of this machine to "
+                         "listen on, e.g. 127.0.0.1 (this machine only), 0.0.0.0 (every "
+                         "interface) or localhost") from None
     cmd = [sys.executable, "-m", "solara", "run", APP_MODULE, "--port", str(int(port)),
            "--host", host, "--no-check-version"]
     if production:

@@ -304,6 +304,10 @@ def test_scsim_app_command_serves_the_module_and_checks_the_port() -> None:
     assert OFFLINE_ENV["SOLARA_THEME_TITLE"] == APP_TITLE != "Solara ☀️"
     with pytest.raises(ValueError, match="--port = 70000"):
         solara_command(70000, "127.0.0.1")
+    for bad in ("999.1.1.1", "", " "):
+        with pytest.raises(ValueError, match=f"--host = '{bad}' is not an address"):
+            solara_command(9001, bad)
+    assert "0.0.0.0" in solara_command(9001, "0.0.0.0")
 
 
 def _free_port() -> int:
