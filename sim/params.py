@@ -512,7 +512,8 @@ class MerchantParams(_Section):
 class GroupParams(_Section):
     """WeChat groups as a channel (F1)."""
 
-    n_groups: int = param(10, "groups", "F1", "number of seller-owned groups", ge=0,
+    n_groups: int = param(10, "groups", "F1", "number of seller-owned groups (at most one "
+                          "per initial reseller: fewer when there are fewer)", ge=0,
                           le=1_000_000)
     max_size: int = param(500, "members", "F1 (groups opened to 500)",
                           "maximum group members", ge=2, le=500)
