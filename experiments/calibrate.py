@@ -993,7 +993,7 @@ def _out_path(args: argparse.Namespace) -> Path:
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.cli import parse_set
 
-    targets = parse_set(args.target or [])
+    targets = parse_set(args.target or [], flag="--target")
     t0 = time.perf_counter()
     res = calibrate(args.trials, seed=args.seed, replicates=args.replicates, people=args.people,
                     days=args.days, workers=args.workers, method=args.method,

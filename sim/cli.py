@@ -25,8 +25,14 @@ from typing import Any
 __all__ = ["main", "build_parser", "parse_set", "positive_int", "version_text"]
 
 
-def parse_set(items: list[str]) -> dict[str, Any]:
-    """Parse ``key=value`` overrides; values are read as TOML (``3``, ``0.5``, ``true``)."""
+def parse_set(items: list[str], flag: str = "--set") -> dict[str, Any]:
+    """Parse ``key=value`` items of ``flag``; values are read as TOML (``3``, ``0.5``, ``true``).
+
+    Raises
+    ------
+    ScenarioError
+        An item without ``=`` or with an empty key, or a key given twice.
+    """
     import tomllib
 
     from sim.scenario import ScenarioError
@@ -34,15 +40,18 @@ def parse_set(items: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
-            raise ScenarioError(f"--set {item!r}: expected KEY=VALUE, e.g. graph.n_people=5000")
+            raise ScenarioError(f"{flag} {item!r}: expected KEY=VALUE, e.g. graph.n_people=5000")
         key, raw = item.split("=", 1)
         if not key.strip():
-            raise ScenarioError(f"--set {item!r}: the key before '=' is empty; expected "
+            raise ScenarioError(f"{flag} {item!r}: the key before '=' is empty; expected "
                                 "KEY=VALUE, e.g. graph.n_people=5000")
         try:
             value = tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:
             value = raw
+        if key.strip() in out:
+            raise ScenarioError(f"{flag} {key.strip()} is given twice ({out[key.strip()]!r}, then "
+                                f"{value!r}): give it once")
         out[key.strip()] = value
     return out
 
@@ -93,12 +102,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario) if args.scenario else default_scenario()
     overrides = parse_set(args.set or [])
-    if args.seed is not None:
-        overrides["run.seed"] = args.seed
-    if args.days is not None:
-        overrides["run.days"] = args.days
-    if args.people is not None:
-        overrides["graph.n_people"] = args.people
+    for flag, value, key in (("--seed", args.seed, "run.seed"), ("--days", args.days, "run.days"),
+                             ("--people", args.people, "graph.n_people")):
+        if value is None:
+            continue
+        if key in overrides:
+            raise ScenarioError(f"{flag} {value} and --set {key}={overrides[key]!r} both set "
+                                f"{key}: give one")
+        overrides[key] = value
     if overrides:
         scenario = with_overrides(scenario, overrides)
     if scenario.graph.generator == "edgelist" and "graph.n_people" in overrides:

@@ -148,6 +148,10 @@ CASES: list[Case] = [
     # ------------------------------------------------ --set
     Case("set-without-equals", ["--set", "users.p_report", "--quiet"], ["expected KEY=VALUE"]),
     Case("set-empty-key", ["--set", "=5", "--quiet"], ["'=5'", "key before '=' is empty"]),
+    Case("set-twice", ["--set", "run.days=2", "--set", "run.days=3", "--quiet"],
+         ["--set run.days is given twice (2, then 3)"]),
+    Case("flag-and-set", ["--people", "2000", "--set", "graph.n_people=3000", "--quiet"],
+         ["--people 2000 and --set graph.n_people=3000", "give one"]),
     Case("set-section", ["--set", "graph=5", "--quiet"],
          ["graph = 5", "is a section", "n_people"]),
     Case("set-into-value", ["--set", "run.seed.x=5", "--quiet"],
