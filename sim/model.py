@@ -121,8 +121,8 @@ def _check_not_ignored(params: Scenario, overrides: Mapping[str, Any], graph: An
         given and the scenario seeds by degree or list.
     """
     if graph is not None:
-        n = graph.number_of_nodes() if isinstance(graph, nx.Graph) else graph.n
-        if "graph.n_people" in overrides and overrides["graph.n_people"] != n:
+        n = graph.number_of_nodes() if isinstance(graph, nx.Graph) else getattr(graph, "n", None)
+        if n is not None and "graph.n_people" in overrides and overrides["graph.n_people"] != n:
             raise ScenarioError(
                 f"graph.n_people = {overrides['graph.n_people']!r}: the graph given has {n} "
                 "people, and a given graph is used as it is: drop graph.n_people")
