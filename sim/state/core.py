@@ -547,17 +547,7 @@ class State(PicklesBackend):
         pop.ordinary_load[touched] = xp.maximum(pop.ordinary_load[touched], 0)
         for tie, to, bits, pos in ((e, target, REMOVED | BLOCKER, st_pos),
                                    (r, actor, REMOVED, None)):
-            is_st = pop.role[to] == ROLE_RESELLER
-            plain = tie[~is_st]
-            self.plain_trust -= float(ties.trust[plain].sum(dtype=np.float64))
-            self.plain_alive -= int(plain.shape[0])
-            if plain.shape[0] < tie.shape[0]:  # ties toward resellers: seller ties
-                st_ties = tie[is_st]
-                self.st_trust -= float(ties.trust[st_ties].sum(dtype=np.float64))
-                self.st_alive -= int(st_ties.shape[0])
-                if pos is None:
-                    pos = xp.searchsorted(self.st.tie, st_ties)
-                self.st.flags[pos] |= bits
+            self._out_of_sums(tie, ties.trust[tie], pop.role[to] == ROLE_RESELLER, bits, pos)
         ties.flags[e] |= REMOVED | BLOCKER
         ties.flags[r] |= REMOVED
         if not is_host(xp):  # (on NumPy the host's view is the flags themselves)
@@ -585,20 +575,27 @@ class State(PicklesBackend):
         unlink_ties(e, r, actor, target, np.uint8(REMOVED | BLOCKER), np.uint8(REMOVED),
                     np.uint8(ROLE_RESELLER), pop.role, self.ties.flags, self.ties.trust,
                     pop.ordinary_load, pop.ordinary_rate, trust_e, trust_r, st_e, st_r)
-        for tie, tr, is_st, bits, pos in ((e, trust_e, st_e, REMOVED | BLOCKER, st_pos),
-                                          (r, trust_r, st_r, REMOVED, None)):
-            plain = tr[~is_st]
-            self.plain_trust -= float(plain.sum(dtype=np.float64))
-            self.plain_alive -= int(plain.shape[0])
-            if plain.shape[0] < k:  # ties toward resellers: seller ties
-                st_trust = tr[is_st]
-                self.st_trust -= float(st_trust.sum(dtype=np.float64))
-                self.st_alive -= int(st_trust.shape[0])
-                if pos is None:
-                    pos = np.searchsorted(self.st.tie, tie[is_st])
-                self.st.flags[pos] |= bits
+        self._out_of_sums(e, trust_e, st_e, REMOVED | BLOCKER, st_pos)
+        self._out_of_sums(r, trust_r, st_r, REMOVED, None)
         self._ties_removed(e, r)
         return e
+
+    def _out_of_sums(self, tie: Any, trust: Any, is_st: Any, bits: Any, pos: Any) -> None:
+        """Take ties ``tie`` (being removed; ``trust`` theirs) out of the alive-trust sums.
+
+        ``is_st`` marks those toward resellers (seller ties), whose flags
+        mirror gets ``bits``; ``pos``, when given, are their seller-tie positions.
+        """
+        plain = trust[~is_st]
+        self.plain_trust -= float(plain.sum(dtype=np.float64))
+        self.plain_alive -= int(plain.shape[0])
+        if plain.shape[0] < tie.shape[0]:  # ties toward resellers: seller ties
+            st_trust = trust[is_st]
+            self.st_trust -= float(st_trust.sum(dtype=np.float64))
+            self.st_alive -= int(st_trust.shape[0])
+            if pos is None:
+                pos = self.xp.searchsorted(self.st.tie, tie[is_st])
+            self.st.flags[pos] |= bits
 
     def _ties_removed(self, e: Any, r: Any) -> None:
         """Count and log the ties ``e`` and their reverses ``r``, just removed."""
