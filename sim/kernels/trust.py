@@ -20,7 +20,6 @@ __all__ = ["beta_trust", "ad_evidence", "lifestyle_evidence", "learn_trust", "mu
            "told_seller_ties"]
 
 
-
 def beta_trust(xp: Any, prior: Any, good: Any, bad: Any, weight: float) -> Any:
     """Trust from evidence: ``(w t0 + good) / (w + good + bad)``, float32 (LIT U16).
 
